@@ -1,0 +1,119 @@
+using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Infrastructure;
+using Registry.Core.Features;
+
+namespace Registry.Api.Features;
+
+/// <summary>Feature definitions: register, find, describe, and move through the lifecycle.</summary>
+[ApiController]
+[Route("api/v1/features")]
+[Produces("application/json")]
+[ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]
+public sealed class FeaturesController(FeatureService features) : ControllerBase
+{
+    /// <summary>Register a feature definition.</summary>
+    /// <remarks>The feature starts as a draft at version 1.0.0. Upstream features must exist. The name stays reserved forever.</remarks>
+    [HttpPost]
+    [Consumes("application/json")]
+    [RequestExample(FeatureExamples.CreateStockRsi, "stock_rsi_14d", "The RSI feature (create stock_daily_close first)")]
+    [RequestExample(FeatureExamples.CreateDailyClose, "stock_daily_close", "Its upstream raw feature")]
+    [ProducesResponseType<FeatureResponse>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<ActionResult<FeatureResponse>> CreateFeature([FromBody] CreateFeatureRequest request, CancellationToken ct)
+    {
+        var feature = await features.CreateAsync(request, ct);
+        Response.SetETag(feature.Revision);
+        return CreatedAtAction(nameof(GetFeature), new { feature_name = feature.FeatureName }, feature.ToResponse());
+    }
+
+    /// <summary>List features, filtered and paged.</summary>
+    /// <remarks>Ordered by name. Archived features appear only with status=archived. tags match all given (repeat the parameter or separate by commas).</remarks>
+    [HttpGet]
+    [ProducesResponseType<FeatureListResponse>(StatusCodes.Status200OK)]
+    public async Task<FeatureListResponse> ListFeatures(
+        [FromQuery(Name = "feature_type")] FeatureType? featureType,
+        [FromQuery(Name = "status")] FeatureStatus? status,
+        [FromQuery(Name = "owner")] string? owner,
+        [FromQuery(Name = "tags")] string[]? tags,
+        [FromQuery(Name = "search")] string? search,
+        [FromQuery(Name = "skip")] int skip = 0,
+        [FromQuery(Name = "limit")] int limit = FeatureService.DefaultLimit,
+        CancellationToken ct = default)
+    {
+        var tagList = (tags ?? []).SelectMany(t => t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var page = await features.ListAsync(new FeatureListQuery(featureType, status, owner, tagList, search, skip, limit), ct);
+        return new FeatureListResponse(page.Features.Select(f => f.ToResponse()).ToList(), page.Total, skip, limit);
+    }
+
+    /// <summary>Get one feature definition.</summary>
+    [HttpGet("{feature_name}")]
+    [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<FeatureResponse> GetFeature([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct)
+    {
+        var feature = await features.GetAsync(featureName, ct);
+        Response.SetETag(feature.Revision);
+        return feature.ToResponse();
+    }
+
+    /// <summary>Change a feature's metadata: description, owner, tags, upstream features.</summary>
+    /// <remarks>Omitted fields are kept. The transformation and validation rules change only through a new version.
+    /// Send If-Match with the ETag you read to refuse the change (412) if someone else changed the feature meanwhile.</remarks>
+    [HttpPut("{feature_name}")]
+    [Consumes("application/json")]
+    [RequestExample(FeatureExamples.UpdateMetadata)]
+    [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<FeatureResponse> UpdateFeature(
+        [FromRoute(Name = "feature_name")] string featureName, [FromBody] UpdateFeatureRequest request, CancellationToken ct)
+    {
+        var feature = await features.UpdateAsync(featureName, request, Request.IfMatchRevision(), ct);
+        Response.SetETag(feature.Revision);
+        return feature.ToResponse();
+    }
+
+    /// <summary>Archive a feature (soft delete).</summary>
+    /// <remarks>The name stays reserved and the history is kept. Refused (409) while an active feature lists it upstream.</remarks>
+    [HttpDelete("{feature_name}")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
+    public async Task<IActionResult> DeleteFeature([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct)
+    {
+        await features.DeleteAsync(featureName, Request.IfMatchRevision(), ct);
+        return NoContent();
+    }
+
+    /// <summary>Activate a draft or deprecated feature.</summary>
+    [HttpPost("{feature_name}/activate")]
+    [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
+    public async Task<FeatureResponse> ActivateFeature([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct)
+    {
+        var feature = await features.ActivateAsync(featureName, Request.IfMatchRevision(), ct);
+        Response.SetETag(feature.Revision);
+        return feature.ToResponse();
+    }
+
+    /// <summary>Deprecate a feature.</summary>
+    /// <remarks>Refused (409, listing them) while active downstream features depend on it.</remarks>
+    [HttpPost("{feature_name}/deprecate")]
+    [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
+    public async Task<FeatureResponse> DeprecateFeature([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct)
+    {
+        var feature = await features.DeprecateAsync(featureName, Request.IfMatchRevision(), ct);
+        Response.SetETag(feature.Revision);
+        return feature.ToResponse();
+    }
+}

@@ -1,0 +1,65 @@
+using Registry.Postgres;
+using Registry.Postgres.LocalCluster;
+
+namespace Registry.Api.Infrastructure;
+
+public static class DatabaseSetup
+{
+    /// <summary>
+    /// Uses ConnectionStrings:Registry when set. Otherwise, in Development only, provisions a local
+    /// PostgreSQL cluster under .data/ in the repository so that `dotnet run` works on a fresh clone;
+    /// anywhere else a missing connection string is a configuration error, not something to guess.
+    /// </summary>
+    public static async Task AddRegistryDatabaseAsync(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Registry");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            if (!builder.Environment.IsDevelopment())
+            {
+                throw new InvalidOperationException(
+                    "ConnectionStrings:Registry is not configured. Set it (e.g. the environment variable " +
+                    "ConnectionStrings__Registry=\"Host=...;Database=registry;Username=...;Password=...\"). " +
+                    "A local database is provisioned automatically only in the Development environment.");
+            }
+
+            var section = builder.Configuration.GetSection("LocalPostgres");
+            var dataDir = Path.Combine(FindRepositoryRoot(builder.Environment.ContentRootPath), section["DataDirectory"] ?? ".data/postgres");
+            var database = section["Database"] ?? "registry";
+            var cluster = await LocalPostgresCluster.StartAsync(dataDir);
+            await cluster.EnsureDatabaseAsync(database);
+            connectionString = cluster.ConnectionString(database);
+            builder.Services.AddHostedService(sp => new LocalClusterLifetime(cluster, sp.GetRequiredService<ILogger<LocalClusterLifetime>>()));
+        }
+
+        builder.Services.AddPostgresRegistryStore(connectionString);
+    }
+
+    /// <summary>.data/ lives at the repository root (the folder holding Registry.sln), wherever `dotnet run` starts.</summary>
+    private static string FindRepositoryRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Registry.sln"))) return dir.FullName;
+        }
+        return start;
+    }
+}
+
+/// <summary>Logs where the local cluster is and stops it with the API.</summary>
+internal sealed class LocalClusterLifetime(LocalPostgresCluster cluster, ILogger<LocalClusterLifetime> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        logger.LogWarning(
+            "No ConnectionStrings:Registry configured: using a local PostgreSQL cluster at 127.0.0.1:{Port}, data in {DataDirectory}",
+            cluster.Port, cluster.DataDirectory);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await cluster.DisposeAsync();
+        logger.LogInformation("Local PostgreSQL cluster stopped");
+    }
+}

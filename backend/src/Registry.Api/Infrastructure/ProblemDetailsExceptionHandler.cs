@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using Registry.Core.Common;
+
+namespace Registry.Api.Infrastructure;
+
+/// <summary>
+/// The one place where failures become RFC 9457 problem details: each service error kind has one
+/// status; anything unexpected is a 500 that names a trace id and never carries a stack trace.
+/// </summary>
+internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService problems, ILogger<ProblemDetailsExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+            context.Response.StatusCode = 499;
+            return true;
+        }
+
+        var problem = exception switch
+        {
+            InvalidInputException e => new ValidationProblemDetails(e.Errors.ToDictionary(kv => kv.Key, kv => kv.Value))
+            {
+                Status = StatusCodes.Status400BadRequest, Title = e.Title, Detail = e.Message,
+            },
+            RegistryException e => WithExtensions(new ProblemDetails { Status = StatusOf(e), Title = e.Title, Detail = e.Message }, e),
+            BadHttpRequestException e => new ProblemDetails
+            {
+                Status = e.StatusCode,
+                Title = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "Bad request.",
+                Detail = e.Message,
+            },
+            NpgsqlException { IsTransient: true } => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The registry database is unavailable.",
+                Detail = "Retry shortly.",
+            },
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "An unexpected error occurred.",
+                Detail = "The error was logged; quote the trace_id when reporting it.",
+            };
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning(exception, "Database unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
+            context.Response.Headers.RetryAfter = "5";
+        }
+
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+
+    /// <summary>Every problem document, whatever produced it, gets the request path and a trace id.</summary>
+    public static void Customize(ProblemDetailsContext context) => Customize(context.HttpContext, context.ProblemDetails);
+
+    public static void Customize(HttpContext http, ProblemDetails problem)
+    {
+        problem.Instance ??= http.Request.Path;
+        problem.Extensions.Remove("traceId");
+        problem.Extensions["trace_id"] = Activity.Current?.Id ?? http.TraceIdentifier;
+    }
+
+    private static int StatusOf(RegistryException e) => e switch
+    {
+        NotFoundException => StatusCodes.Status404NotFound,
+        ConflictException => StatusCodes.Status409Conflict,
+        RuleViolationException => StatusCodes.Status422UnprocessableEntity,
+        PreconditionFailedException => StatusCodes.Status412PreconditionFailed,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    private static ProblemDetails WithExtensions(ProblemDetails problem, RegistryException e)
+    {
+        foreach (var (key, value) in e.Extensions) problem.Extensions[key] = value;
+        return problem;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Metadata;
+using Registry.Core.Features;
+
+namespace Registry.Api.Infrastructure;
+
+public static class ServiceSetup
+{
+    public static IServiceCollection AddRegistryServices(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddScoped<FeatureService>();
+        return services;
+    }
+
+    public static IServiceCollection AddRegistryApi(this IServiceCollection services)
+    {
+        services.AddControllers(options =>
+            {
+                options.ModelBinderProviders.Insert(0, new SnakeCaseEnumModelBinderProvider());
+                // Validation errors are keyed by the JSON (snake_case) name the client sent, not the C# name.
+                options.ModelMetadataDetailsProviders.Add(new SystemTextJsonValidationMetadataProvider(JsonNamingPolicy.SnakeCaseLower));
+                options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
+            })
+            .AddJsonOptions(options => ConfigureJson(options.JsonSerializerOptions))
+            .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = InvalidInput.Response);
+        services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
+
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsExceptionHandler.Customize);
+        services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        return services;
+    }
+
+    /// <summary>snake_case everywhere (ML pipelines are Python), enums as names, unknown properties refused.</summary>
+    public static void ConfigureJson(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        // A misspelt field silently ignored is a bug shipped to production; refuse it instead.
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    }
+}

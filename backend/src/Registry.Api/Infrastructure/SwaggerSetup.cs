@@ -1,0 +1,75 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Registry.Api.Infrastructure;
+
+public static class SwaggerSetup
+{
+    public static IServiceCollection AddRegistrySwagger(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "Feature Registry API",
+                Version = "v1",
+                Description = "Feature definitions with semantic versions, lineage and validation rules for trading ML teams. " +
+                              "JSON is snake_case; errors are RFC 9457 problem details.",
+            });
+            // Operation ids become client method names: keep them the action names, stable and readable.
+            options.CustomOperationIds(api => api.ActionDescriptor.RouteValues["action"] is { } action
+                ? char.ToLowerInvariant(action[0]) + action[1..]
+                : null);
+            options.SupportNonNullableReferenceTypes();
+            options.OperationFilter<ExamplesOperationFilter>();
+            foreach (var xml in Directory.GetFiles(AppContext.BaseDirectory, "Registry.*.xml"))
+                options.IncludeXmlComments(xml);
+        });
+        return services;
+    }
+
+    public static WebApplication UseRegistrySwagger(this WebApplication app)
+    {
+        app.UseSwagger();
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/swagger/v1/swagger.json", "Feature Registry v1");
+            options.DocumentTitle = "Feature Registry API";
+            options.DisplayRequestDuration();
+        });
+        return app;
+    }
+}
+
+/// <summary>A JSON request body example shown (and pre-filled) in Swagger UI.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class RequestExampleAttribute(string json, string name = "default", string? summary = null) : Attribute
+{
+    public string Json { get; } = json;
+    public string Name { get; } = name;
+    public string? Summary { get; } = summary;
+}
+
+internal sealed class ExamplesOperationFilter : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var examples = context.MethodInfo.GetCustomAttributes<RequestExampleAttribute>().ToList();
+        if (examples.Count == 0 || operation.RequestBody?.Content is not { } content) return;
+        foreach (var media in content.Values.OfType<OpenApiMediaType>())
+        {
+            media.Example = JsonNode.Parse(examples[0].Json);
+            if (examples.Count > 1)
+            {
+                media.Examples = examples.ToDictionary(e => e.Name, e => (IOpenApiExample)new OpenApiExample
+                {
+                    Summary = e.Summary ?? e.Name,
+                    Value = JsonNode.Parse(e.Json),
+                });
+            }
+        }
+    }
+}

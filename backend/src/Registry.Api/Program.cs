@@ -1,0 +1,20 @@
+using Registry.Api.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+
+await builder.AddRegistryDatabaseAsync();   // PostgreSQL: configured, or a local cluster in Development
+builder.Services.AddRegistryServices();     // domain services (Registry.Core)
+builder.Services.AddRegistryApi();          // controllers, snake_case JSON, problem details
+builder.Services.AddRegistrySwagger();      // OpenAPI document and Swagger UI
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRegistrySwagger();
+app.MapControllers();
+
+await app.RunAsync();
+
+/// <summary>Visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

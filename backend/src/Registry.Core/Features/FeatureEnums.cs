@@ -1,0 +1,12 @@
+namespace Registry.Core.Features;
+
+// Serialized snake_case on the wire (technical_indicator, macro_economic), as in the original system.
+public enum FeatureType { TechnicalIndicator, Fundamental, Sentiment, MacroEconomic, Derived, Raw }
+
+public enum DataType { Float, Integer, String, Boolean, Timestamp }
+
+public enum FeatureStatus { Draft, Active, Deprecated, Archived }
+
+public enum TransformationType { Sql, Python, Spark }
+
+public enum RuleType { Range, NullCheck, Outlier, AllowedValues, Regex }

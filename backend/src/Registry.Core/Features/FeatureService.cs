@@ -1,0 +1,234 @@
+using FluentValidation;
+using Registry.Core.Common;
+
+namespace Registry.Core.Features;
+
+/// <summary>The rules of feature definitions: naming, lineage integrity, the lifecycle, safe concurrent edits.</summary>
+public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
+{
+    public const string InitialVersion = "1.0.0";
+    public const string DefaultEntity = "entity_id";
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 500;
+
+    private static readonly CreateFeatureValidator CreateValidator = new();
+    private static readonly UpdateFeatureValidator UpdateValidator = new();
+
+    // Without If-Match, a lost race on the revision is retried on fresh data rather than surfaced.
+    private const int MaxAttempts = 5;
+
+    public async Task<FeatureDefinition> CreateAsync(CreateFeatureRequest request, CancellationToken ct)
+    {
+        ThrowIfInvalid(CreateValidator.Validate(request));
+        var name = request.FeatureName!;
+        var upstream = Distinct(request.UpstreamFeatures);
+        await CheckUpstreamAsync(name, upstream, ct);
+
+        var now = Now();
+        var feature = new FeatureDefinition
+        {
+            FeatureName = name,
+            CurrentVersion = InitialVersion,
+            FeatureType = request.FeatureType!.Value,
+            DataType = request.DataType!.Value,
+            Status = FeatureStatus.Draft,
+            Description = request.Description,
+            Owner = request.Owner!,
+            Tags = Distinct(request.Tags),
+            Entity = request.Entity ?? DefaultEntity,
+            Transformation = request.Transformation?.ToDomain(),
+            ValidationRules = request.ValidationRules?.Select(r => r.ToDomain()).ToList() ?? [],
+            UpstreamFeatures = upstream,
+            DuckDbTable = request.DuckdbTable,
+            DuckDbView = request.DuckdbView,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Revision = 1,
+        };
+        return await store.CreateAsync(feature, ct);
+    }
+
+    public async Task<FeatureDefinition> GetAsync(string featureName, CancellationToken ct)
+    {
+        CheckName(featureName);
+        return await store.GetAsync(featureName, ct) ?? throw NotFound(featureName);
+    }
+
+    public Task<FeaturePage> ListAsync(FeatureListQuery query, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (query.Skip < 0) errors["skip"] = ["skip must be 0 or more."];
+        if (query.Limit is < 1 or > MaxLimit) errors["limit"] = [$"limit must be between 1 and {MaxLimit}."];
+        if (query.Search is { Length: > 200 }) errors["search"] = ["search is at most 200 characters."];
+        if (errors.Count > 0) throw new InvalidInputException(errors);
+        return store.ListAsync(query with { Tags = query.Tags.Where(t => t.Length > 0).Distinct().ToList() }, ct);
+    }
+
+    public Task<FeatureDefinition> UpdateAsync(string featureName, UpdateFeatureRequest request, int? ifMatch, CancellationToken ct)
+    {
+        CheckName(featureName);
+        ThrowIfInvalid(UpdateValidator.Validate(request));
+        return ChangeAsync(featureName, ifMatch, async current =>
+        {
+            if (current.Status == FeatureStatus.Archived)
+                throw new ConflictException("The feature is archived.", $"'{featureName}' is archived; an archived feature cannot be changed.");
+            var upstream = request.UpstreamFeatures is null ? current.UpstreamFeatures : Distinct(request.UpstreamFeatures);
+            if (request.UpstreamFeatures is not null)
+                await CheckUpstreamAsync(featureName, upstream.Except(current.UpstreamFeatures).ToList(), ct);
+            return current with
+            {
+                Description = request.Description ?? current.Description,
+                Owner = request.Owner ?? current.Owner,
+                Tags = request.Tags is null ? current.Tags : Distinct(request.Tags),
+                UpstreamFeatures = upstream,
+            };
+        }, ct);
+    }
+
+    public Task<FeatureDefinition> ActivateAsync(string featureName, int? ifMatch, CancellationToken ct) =>
+        TransitionAsync(featureName, FeatureLifecycle.Activate, FeatureStatus.Active, ifMatch, ct);
+
+    public Task<FeatureDefinition> DeprecateAsync(string featureName, int? ifMatch, CancellationToken ct) =>
+        TransitionAsync(featureName, FeatureLifecycle.Deprecate, FeatureStatus.Deprecated, ifMatch, ct);
+
+    /// <summary>A soft delete: the feature is archived, its name stays reserved and its history kept.</summary>
+    public async Task DeleteAsync(string featureName, int? ifMatch, CancellationToken ct)
+    {
+        CheckName(featureName);
+        var current = await store.GetAsync(featureName, ct) ?? throw NotFound(featureName);
+        // Deleting twice is not an error: the resource is already in the state the client asked for.
+        if (current.Status == FeatureStatus.Archived && ifMatch is null) return;
+        await TransitionAsync(featureName, FeatureLifecycle.Delete, FeatureStatus.Archived, ifMatch, ct);
+    }
+
+    private Task<FeatureDefinition> TransitionAsync(string featureName, string action, FeatureStatus target, int? ifMatch, CancellationToken ct)
+    {
+        CheckName(featureName);
+        return ChangeAsync(featureName, ifMatch, async current =>
+        {
+            if (!FeatureLifecycle.CanApply(current.Status, action))
+            {
+                var allowed = FeatureLifecycle.AllowedActions(current.Status);
+                throw new ConflictException("Invalid lifecycle transition.",
+                    $"Cannot {action} '{featureName}' while it is {Wire(current.Status)}; allowed: {(allowed.Count == 0 ? "none (archived is final)" : string.Join(", ", allowed))}.")
+                {
+                    Extensions = new Dictionary<string, object?> { ["current_status"] = Wire(current.Status), ["allowed_actions"] = allowed },
+                };
+            }
+            if (target is FeatureStatus.Deprecated or FeatureStatus.Archived)
+                await ThrowIfActiveDependentsAsync(featureName, action, ct);
+            var now = Now();
+            return current with
+            {
+                Status = target,
+                DeprecatedAt = target == FeatureStatus.Deprecated ? now : target == FeatureStatus.Active ? null : current.DeprecatedAt,
+            };
+        }, ct);
+    }
+
+    private async Task ThrowIfActiveDependentsAsync(string featureName, string action, CancellationToken ct)
+    {
+        var blocking = (await store.GetDirectDownstreamAsync(featureName, ct)).Where(d => d.Status == FeatureStatus.Active).ToList();
+        if (blocking.Count == 0) return;
+        throw new ConflictException("Active features depend on this one.",
+            $"Cannot {action} '{featureName}': active downstream features use it: {string.Join(", ", blocking.Select(b => b.FeatureName))}. Deprecate them first.")
+        {
+            Extensions = new Dictionary<string, object?>
+            {
+                ["active_dependents"] = blocking.Select(b => new Dictionary<string, string>
+                {
+                    ["feature_name"] = b.FeatureName,
+                    ["owner"] = b.Owner,
+                }).ToList(),
+            },
+        };
+    }
+
+    /// <summary>Read, apply the rules, write if nobody else wrote meanwhile; otherwise retry or, with If-Match, 412.</summary>
+    private async Task<FeatureDefinition> ChangeAsync(string featureName, int? ifMatch, Func<FeatureDefinition, Task<FeatureDefinition>> change, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await store.GetAsync(featureName, ct) ?? throw NotFound(featureName);
+            if (ifMatch is { } expected && expected != current.Revision)
+                throw new PreconditionFailedException($"'{featureName}' is at revision {current.Revision}, not {expected}; fetch it again and retry.");
+            var changed = await change(current) with { UpdatedAt = Now(), Revision = current.Revision + 1 };
+            var saved = await store.UpdateAsync(changed, current.Revision, ct);
+            if (saved is not null) return saved;
+            if (ifMatch is not null)
+                throw new PreconditionFailedException($"'{featureName}' was changed by another request; fetch it again and retry.");
+            if (attempt == MaxAttempts)
+                throw new ConflictException("Too many concurrent changes.", $"'{featureName}' kept changing under this request; retry it.");
+        }
+    }
+
+    private async Task CheckUpstreamAsync(string featureName, IReadOnlyList<string> added, CancellationToken ct)
+    {
+        if (added.Contains(featureName))
+            throw new RuleViolationException("Dependency cycle.", $"'{featureName}' cannot be its own upstream feature (cycle: {featureName} -> {featureName}).");
+        if (added.Count == 0) return;
+
+        var statuses = await store.GetStatusesAsync(added, ct);
+        var missing = added.Where(n => !statuses.ContainsKey(n)).ToList();
+        if (missing.Count > 0)
+            throw new RuleViolationException("Unknown upstream features.", $"These upstream features do not exist: {string.Join(", ", missing)}.")
+            {
+                Extensions = new Dictionary<string, object?> { ["unknown_upstream_features"] = missing },
+            };
+        var archived = added.Where(n => statuses[n] == FeatureStatus.Archived).ToList();
+        if (archived.Count > 0)
+            throw new RuleViolationException("Archived upstream features.", $"These upstream features are archived and cannot be depended on: {string.Join(", ", archived)}.")
+            {
+                Extensions = new Dictionary<string, object?> { ["archived_upstream_features"] = archived },
+            };
+
+        foreach (var upstream in added)
+        {
+            // Adding featureName -> upstream closes a cycle iff featureName is already upstream of it.
+            if (await store.FindUpstreamPathAsync(upstream, featureName, ct) is { } path)
+            {
+                var cycle = new[] { featureName }.Concat(path).ToList();
+                throw new RuleViolationException("Dependency cycle.", $"Adding '{upstream}' upstream of '{featureName}' would close a cycle: {string.Join(" -> ", cycle)}.")
+                {
+                    Extensions = new Dictionary<string, object?> { ["cycle"] = cycle },
+                };
+            }
+        }
+    }
+
+    // PostgreSQL keeps microseconds; truncating here makes a create's answer equal a later read.
+    private DateTimeOffset Now()
+    {
+        var now = clock.GetUtcNow();
+        return new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero);
+    }
+
+    private static void CheckName(string featureName)
+    {
+        if (!Identifiers.IsFeatureName(featureName))
+            throw InvalidInputException.For("feature_name", $"feature_name must be {Identifiers.FeatureNameRule}.");
+    }
+
+    private static NotFoundException NotFound(string featureName) => new($"Feature '{featureName}' does not exist.");
+
+    private static List<string> Distinct(IEnumerable<string>? values) => values?.Distinct(StringComparer.Ordinal).ToList() ?? [];
+
+    internal static string Wire(FeatureStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+
+    internal static void ThrowIfInvalid(FluentValidation.Results.ValidationResult result)
+    {
+        if (result.IsValid) return;
+        throw new InvalidInputException(result.Errors
+            .GroupBy(e => SnakeCase.Path(e.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray()));
+    }
+}
+
+internal static class FeatureInputMapping
+{
+    public static Transformation ToDomain(this TransformationInput input) =>
+        new(input.TransformationType!.Value, input.Code!, input.Parameters ?? []);
+
+    public static ValidationRule ToDomain(this ValidationRuleInput input) =>
+        new(input.RuleType!.Value, input.Parameters ?? [], input.IsBlocking ?? true);
+}

@@ -1,0 +1,35 @@
+namespace Registry.Core.Features;
+
+/// <summary>
+/// The registry's persistence, in registry terms rather than a generic repository, so the
+/// PostgreSQL implementation can use what it is good at (recursive CTEs, GIN indexes, one transaction).
+/// </summary>
+public interface IFeatureStore
+{
+    /// <summary>Inserts the definition; a duplicate name in any status raises <see cref="Common.ConflictException"/>.</summary>
+    Task<FeatureDefinition> CreateAsync(FeatureDefinition feature, CancellationToken ct);
+
+    Task<FeatureDefinition?> GetAsync(string featureName, CancellationToken ct);
+
+    Task<FeaturePage> ListAsync(FeatureListQuery query, CancellationToken ct);
+
+    /// <summary>
+    /// Replaces the definition if its revision is still <paramref name="expectedRevision"/>;
+    /// returns null when another writer got there first (the caller decides: retry or 412).
+    /// </summary>
+    Task<FeatureDefinition?> UpdateAsync(FeatureDefinition feature, int expectedRevision, CancellationToken ct);
+
+    /// <summary>Status of each of the given names that exists.</summary>
+    Task<IReadOnlyDictionary<string, FeatureStatus>> GetStatusesAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct);
+
+    /// <summary>Features that list <paramref name="featureName"/> among their upstream features.</summary>
+    Task<IReadOnlyList<FeatureSummary>> GetDirectDownstreamAsync(string featureName, CancellationToken ct);
+
+    /// <summary>
+    /// A dependency path from <paramref name="from"/> back to <paramref name="target"/> following upstream
+    /// edges (from, …, target), or null if <paramref name="target"/> is not upstream of <paramref name="from"/>.
+    /// </summary>
+    Task<IReadOnlyList<string>?> FindUpstreamPathAsync(string from, string target, CancellationToken ct);
+}
+
+public sealed record FeatureSummary(string FeatureName, FeatureStatus Status, string Owner, string CurrentVersion);

@@ -1,0 +1,261 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Registry.Core.Common;
+using Registry.Core.Features;
+
+namespace Registry.Postgres;
+
+public sealed class PostgresFeatureStore(NpgsqlDataSource dataSource) : IFeatureStore
+{
+    private const string Columns = """
+        f.feature_name, f.current_version, f.feature_type, f.data_type, f.status, f.description, f.owner,
+        f.tags, f.entity, f.transformation, f.validation_rules, f.duckdb_table, f.duckdb_view, f.usage_count,
+        f.last_used_at, f.created_at, f.updated_at, f.deprecated_at, f.revision,
+        ARRAY(SELECT u.upstream_name FROM feature_upstreams u WHERE u.feature_name = f.feature_name ORDER BY u.position) AS upstream,
+        ARRAY(SELECT d.feature_name FROM feature_upstreams d WHERE d.upstream_name = f.feature_name ORDER BY d.feature_name) AS downstream
+        """;
+
+    public async Task<FeatureDefinition> CreateAsync(FeatureDefinition feature, CancellationToken ct)
+    {
+        feature = feature with { DownstreamFeatures = [] };
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        try
+        {
+            await using (var insert = new NpgsqlCommand("""
+                INSERT INTO features (feature_name, current_version, feature_type, data_type, status, description, owner, tags,
+                    entity, transformation, validation_rules, duckdb_table, duckdb_view, usage_count, last_used_at,
+                    created_at, updated_at, deprecated_at, revision)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+                """, connection, tx))
+            {
+                AddRow(insert, feature);
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+            await ReplaceUpstreamAsync(connection, tx, feature, ct);
+            await RecordRevisionAsync(connection, tx, feature, ct);
+            await tx.CommitAsync(ct);
+            return feature;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "features_pkey")
+        {
+            throw new ConflictException("The feature already exists.",
+                $"A feature named '{feature.FeatureName}' already exists (names stay reserved after archiving).");
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            // An upstream feature vanished between the service's check and this insert.
+            throw new RuleViolationException("Unknown upstream features.", $"An upstream feature of '{feature.FeatureName}' does not exist.");
+        }
+    }
+
+    public async Task<FeatureDefinition?> GetAsync(string featureName, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM features f WHERE f.feature_name = $1");
+        cmd.Parameters.Add(new() { Value = featureName });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    public async Task<FeaturePage> ListAsync(FeatureListQuery query, CancellationToken ct)
+    {
+        var where = new List<string>();
+        var parameters = new List<NpgsqlParameter>();
+        void Filter(string condition, object value, NpgsqlDbType? type = null)
+        {
+            var p = type is { } t ? new NpgsqlParameter { Value = value, NpgsqlDbType = t } : new NpgsqlParameter { Value = value };
+            parameters.Add(p);
+            where.Add(condition.Replace("{p}", "$" + parameters.Count, StringComparison.Ordinal));
+        }
+
+        if (query.FeatureType is { } type) Filter("f.feature_type = {p}", StoredJson.Wire(type));
+        // Archived features are history: listed only when asked for by status.
+        if (query.Status is { } status) Filter("f.status = {p}", StoredJson.Wire(status));
+        else where.Add("f.status <> 'archived'");
+        if (query.Owner is { Length: > 0 } owner) Filter("f.owner = {p}", owner);
+        if (query.Tags.Count > 0) Filter("f.tags @> {p}", query.Tags.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+        if (query.Search is { Length: > 0 } search)
+            Filter("(f.feature_name ILIKE {p} ESCAPE '\\' OR f.description ILIKE {p} ESCAPE '\\')", "%" + EscapeLike(search) + "%");
+
+        var whereSql = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
+        // One round trip: the page and the total together.
+        var sql = $"""
+            SELECT {Columns}, count(*) OVER () AS total
+            FROM features f {whereSql}
+            ORDER BY f.feature_name
+            OFFSET {query.Skip} LIMIT {query.Limit}
+            """;
+        await using var cmd = dataSource.CreateCommand(sql);
+        cmd.Parameters.AddRange(parameters.ToArray());
+        var items = new List<FeatureDefinition>();
+        long total = -1;
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                items.Add(Read(reader));
+                total = reader.GetInt64(reader.FieldCount - 1);
+            }
+        }
+        if (total < 0) total = query.Skip == 0 ? 0 : await CountAsync(whereSql, parameters, ct);
+        return new FeaturePage(items, total);
+    }
+
+    public async Task<FeatureDefinition?> UpdateAsync(FeatureDefinition feature, int expectedRevision, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var update = new NpgsqlCommand("""
+            UPDATE features SET current_version = $2, feature_type = $3, data_type = $4, status = $5, description = $6,
+                owner = $7, tags = $8, entity = $9, transformation = $10, validation_rules = $11, duckdb_table = $12,
+                duckdb_view = $13, usage_count = $14, last_used_at = $15, created_at = $16, updated_at = $17,
+                deprecated_at = $18, revision = $19
+            WHERE feature_name = $1 AND revision = $20
+            """, connection, tx))
+        {
+            AddRow(update, feature);
+            update.Parameters.Add(new() { Value = expectedRevision });
+            if (await update.ExecuteNonQueryAsync(ct) == 0) return null;
+        }
+        await ReplaceUpstreamAsync(connection, tx, feature, ct);
+        await RecordRevisionAsync(connection, tx, feature, ct);
+        await tx.CommitAsync(ct);
+        return feature;
+    }
+
+    public async Task<IReadOnlyDictionary<string, FeatureStatus>> GetStatusesAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT feature_name, status FROM features WHERE feature_name = ANY($1)");
+        cmd.Parameters.Add(new() { Value = featureNames.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var result = new Dictionary<string, FeatureStatus>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) result[reader.GetString(0)] = StoredJson.Parse<FeatureStatus>(reader.GetString(1));
+        return result;
+    }
+
+    public async Task<IReadOnlyList<FeatureSummary>> GetDirectDownstreamAsync(string featureName, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT f.feature_name, f.status, f.owner, f.current_version
+            FROM feature_upstreams u JOIN features f ON f.feature_name = u.feature_name
+            WHERE u.upstream_name = $1
+            ORDER BY f.feature_name
+            """);
+        cmd.Parameters.Add(new() { Value = featureName });
+        var result = new List<FeatureSummary>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            result.Add(new(reader.GetString(0), StoredJson.Parse<FeatureStatus>(reader.GetString(1)), reader.GetString(2), reader.GetString(3)));
+        return result;
+    }
+
+    public async Task<IReadOnlyList<string>?> FindUpstreamPathAsync(string from, string target, CancellationToken ct)
+    {
+        // Breadth-first over upstream edges; the path array both reports the route and stops revisits.
+        await using var cmd = dataSource.CreateCommand("""
+            WITH RECURSIVE walk (name, path) AS (
+                SELECT $1::text, ARRAY[$1::text]
+                UNION ALL
+                SELECT u.upstream_name, w.path || u.upstream_name
+                FROM walk w JOIN feature_upstreams u ON u.feature_name = w.name
+                WHERE NOT u.upstream_name = ANY (w.path) AND w.name <> $2
+            )
+            SELECT path FROM walk WHERE name = $2 ORDER BY cardinality(path) LIMIT 1
+            """);
+        cmd.Parameters.Add(new() { Value = from });
+        cmd.Parameters.Add(new() { Value = target });
+        return await cmd.ExecuteScalarAsync(ct) is string[] path ? path : null;
+    }
+
+    private async Task<long> CountAsync(string whereSql, List<NpgsqlParameter> parameters, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"SELECT count(*) FROM features f {whereSql}");
+        cmd.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task ReplaceUpstreamAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureDefinition feature, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            DELETE FROM feature_upstreams WHERE feature_name = $1;
+            """, connection, tx);
+        cmd.Parameters.Add(new() { Value = feature.FeatureName });
+        await cmd.ExecuteNonQueryAsync(ct);
+        if (feature.UpstreamFeatures.Count == 0) return;
+        await using var insert = new NpgsqlCommand("""
+            INSERT INTO feature_upstreams (feature_name, upstream_name, position)
+            SELECT $1, name, ordinality FROM unnest($2::text[]) WITH ORDINALITY AS t (name, ordinality)
+            """, connection, tx);
+        insert.Parameters.Add(new() { Value = feature.FeatureName });
+        insert.Parameters.Add(new() { Value = feature.UpstreamFeatures.ToArray() });
+        await insert.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task RecordRevisionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureDefinition feature, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "INSERT INTO feature_revisions (feature_name, revision, recorded_at, document) VALUES ($1, $2, $3, $4)", connection, tx);
+        cmd.Parameters.Add(new() { Value = feature.FeatureName });
+        cmd.Parameters.Add(new() { Value = feature.Revision });
+        cmd.Parameters.Add(new() { Value = feature.UpdatedAt });
+        cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(feature, StoredJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static void AddRow(NpgsqlCommand cmd, FeatureDefinition f)
+    {
+        object Nullable(object? value) => value ?? DBNull.Value;
+        cmd.Parameters.Add(new() { Value = f.FeatureName });
+        cmd.Parameters.Add(new() { Value = f.CurrentVersion });
+        cmd.Parameters.Add(new() { Value = StoredJson.Wire(f.FeatureType) });
+        cmd.Parameters.Add(new() { Value = StoredJson.Wire(f.DataType) });
+        cmd.Parameters.Add(new() { Value = StoredJson.Wire(f.Status) });
+        cmd.Parameters.Add(new() { Value = Nullable(f.Description), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = f.Owner });
+        cmd.Parameters.Add(new() { Value = f.Tags.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = f.Entity });
+        cmd.Parameters.Add(new()
+        {
+            Value = f.Transformation is null ? DBNull.Value : JsonSerializer.Serialize(f.Transformation, StoredJson.Options),
+            NpgsqlDbType = NpgsqlDbType.Jsonb,
+        });
+        cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(f.ValidationRules, StoredJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new() { Value = Nullable(f.DuckDbTable), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = Nullable(f.DuckDbView), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = f.UsageCount });
+        cmd.Parameters.Add(new() { Value = Nullable(f.LastUsedAt), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = f.CreatedAt });
+        cmd.Parameters.Add(new() { Value = f.UpdatedAt });
+        cmd.Parameters.Add(new() { Value = Nullable(f.DeprecatedAt), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = f.Revision });
+    }
+
+    private static FeatureDefinition Read(NpgsqlDataReader r) => new()
+    {
+        FeatureName = r.GetString(0),
+        CurrentVersion = r.GetString(1),
+        FeatureType = StoredJson.Parse<FeatureType>(r.GetString(2)),
+        DataType = StoredJson.Parse<DataType>(r.GetString(3)),
+        Status = StoredJson.Parse<FeatureStatus>(r.GetString(4)),
+        Description = r.IsDBNull(5) ? null : r.GetString(5),
+        Owner = r.GetString(6),
+        Tags = r.GetFieldValue<string[]>(7),
+        Entity = r.GetString(8),
+        Transformation = r.IsDBNull(9) ? null : JsonSerializer.Deserialize<Transformation>(r.GetString(9), StoredJson.Options),
+        ValidationRules = JsonSerializer.Deserialize<List<ValidationRule>>(r.GetString(10), StoredJson.Options) ?? [],
+        DuckDbTable = r.IsDBNull(11) ? null : r.GetString(11),
+        DuckDbView = r.IsDBNull(12) ? null : r.GetString(12),
+        UsageCount = r.GetInt64(13),
+        LastUsedAt = r.IsDBNull(14) ? null : r.GetFieldValue<DateTimeOffset>(14),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(15),
+        UpdatedAt = r.GetFieldValue<DateTimeOffset>(16),
+        DeprecatedAt = r.IsDBNull(17) ? null : r.GetFieldValue<DateTimeOffset>(17),
+        Revision = r.GetInt32(18),
+        UpstreamFeatures = r.GetFieldValue<string[]>(19),
+        DownstreamFeatures = r.GetFieldValue<string[]>(20),
+    };
+
+    private static string EscapeLike(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+}

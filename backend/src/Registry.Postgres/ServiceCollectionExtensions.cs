@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Registry.Core.Features;
+
+namespace Registry.Postgres;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>One NpgsqlDataSource for the process (it owns the pool), the store on top, migrations at start-up.</summary>
+    public static IServiceCollection AddPostgresRegistryStore(this IServiceCollection services, string connectionString)
+    {
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "registry" }.Build());
+        services.AddSingleton<IFeatureStore, PostgresFeatureStore>();
+        services.AddSingleton<MigrationRunner>();
+        services.AddHostedService<MigrationHostedService>();
+        return services;
+    }
+}
+
+/// <summary>Runs before the server accepts requests: hosted services start ahead of the web server.</summary>
+internal sealed class MigrationHostedService(MigrationRunner runner) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => runner.ApplyAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
