@@ -218,9 +218,9 @@ public sealed class PostgresFeatureStore(NpgsqlDataSource dataSource) : IFeature
         cmd.Parameters.Add(new()
         {
             Value = f.Transformation is null ? DBNull.Value : JsonSerializer.Serialize(f.Transformation, StoredJson.Options),
-            NpgsqlDbType = NpgsqlDbType.Jsonb,
+            NpgsqlDbType = NpgsqlDbType.Json,
         });
-        cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(f.ValidationRules, StoredJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(f.ValidationRules, StoredJson.Options), NpgsqlDbType = NpgsqlDbType.Json });
         cmd.Parameters.Add(new() { Value = Nullable(f.DuckDbTable), NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = Nullable(f.DuckDbView), NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = f.UsageCount });

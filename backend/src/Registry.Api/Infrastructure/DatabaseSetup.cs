@@ -60,6 +60,7 @@ internal sealed class LocalClusterLifetime(LocalPostgresCluster cluster, ILogger
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await cluster.DisposeAsync();
-        logger.LogInformation("Local PostgreSQL cluster stopped");
+        if (cluster.OwnsServer) logger.LogInformation("Local PostgreSQL cluster stopped");
+        else logger.LogInformation("Local PostgreSQL cluster left running: it was started by an earlier run");
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.Extensions.Options;
 using Registry.Core.Common;
 
 namespace Registry.Api.Infrastructure;
@@ -36,8 +37,24 @@ internal static partial class InvalidInput
             Instance = context.HttpContext.Request.Path,
             Type = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
         };
-        ProblemDetailsExceptionHandler.Customize(context.HttpContext, problem);
-        return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
+        return new ProblemResult(problem);
+    }
+
+    /// <summary>
+    /// Written directly: an ObjectResult would be rewritten to application/json by [Produces], and MVC's
+    /// problem writer drops the errors map of a ValidationProblemDetails returned from an action filter.
+    /// </summary>
+    private sealed class ProblemResult(ValidationProblemDetails problem) : IActionResult
+    {
+        public async Task ExecuteResultAsync(ActionContext context)
+        {
+            var http = context.HttpContext;
+            ProblemDetailsExceptionHandler.Customize(http, problem);
+            var json = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            http.Response.StatusCode = problem.Status!.Value;
+            http.Response.ContentType = "application/problem+json; charset=utf-8";
+            await JsonSerializer.SerializeAsync(http.Response.Body, problem, json, http.RequestAborted);
+        }
     }
 
     private static (string Field, string Message) Describe(string key, ModelError error)

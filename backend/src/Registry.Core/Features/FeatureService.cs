@@ -14,8 +14,9 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
     private static readonly CreateFeatureValidator CreateValidator = new();
     private static readonly UpdateFeatureValidator UpdateValidator = new();
 
-    // Without If-Match, a lost race on the revision is retried on fresh data rather than surfaced.
-    private const int MaxAttempts = 5;
+    // Without If-Match, a lost race on the revision is retried on fresh data rather than surfaced; every
+    // round lets at least one writer through, so the bound only matters under pathological contention.
+    private const int MaxAttempts = 25;
 
     public async Task<FeatureDefinition> CreateAsync(CreateFeatureRequest request, CancellationToken ct)
     {
@@ -159,6 +160,8 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
                 throw new PreconditionFailedException($"'{featureName}' was changed by another request; fetch it again and retry.");
             if (attempt == MaxAttempts)
                 throw new ConflictException("Too many concurrent changes.", $"'{featureName}' kept changing under this request; retry it.");
+            // Jitter spreads the losers out so they do not collide again in lockstep.
+            await Task.Delay(Random.Shared.Next(1, 5 * attempt), ct);
         }
     }
 

@@ -28,6 +28,9 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>False when a server from an earlier run was found serving the folder and reused; it is then left running.</summary>
+    public bool OwnsServer => _ownsServer;
     public int Port { get; }
 
     public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder

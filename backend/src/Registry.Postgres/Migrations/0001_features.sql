@@ -10,8 +10,9 @@ CREATE TABLE features (
     owner            text        NOT NULL,
     tags             text[]      NOT NULL DEFAULT '{}',
     entity           text        NOT NULL,
-    transformation   jsonb,
-    validation_rules jsonb       NOT NULL DEFAULT '[]',
+    -- json, not jsonb: kept exactly as the client wrote it (key order, number text); never queried inside.
+    transformation   json,
+    validation_rules json        NOT NULL DEFAULT '[]',
     duckdb_table     text,
     duckdb_view      text,
     usage_count      bigint      NOT NULL DEFAULT 0,

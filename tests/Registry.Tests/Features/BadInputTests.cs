@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+using Registry.Tests.Infrastructure;
+
+namespace Registry.Tests.Features;
+
+/// <summary>Every kind of bad input is a 400 problem whose errors map names the snake_case field.</summary>
+public sealed class BadInputTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    public static TheoryData<string, string, string> BadCreates() => new()
+    {
+        // case, body, field expected in errors
+        { "malformed JSON", """{"feature_name": "abc", """, "body" },
+        { "empty body", "", "body" },
+        { "JSON array instead of object", "[]", "body" },
+        { "number for a string", """{"feature_name": 42, "feature_type": "raw", "data_type": "float", "owner": "o"}""", "feature_name" },
+        { "unknown enum value", """{"feature_name": "abc", "feature_type": "crystal_ball", "data_type": "float", "owner": "o"}""", "feature_type" },
+        { "enum as integer", """{"feature_name": "abc", "feature_type": 1, "data_type": "float", "owner": "o"}""", "feature_type" },
+        { "unknown property", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "colour": "red"}""", "colour" },
+        { "missing feature_name", """{"feature_type": "raw", "data_type": "float", "owner": "o"}""", "feature_name" },
+        { "missing owner", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float"}""", "owner" },
+        { "uppercase name", """{"feature_name": "Stock_RSI", "feature_type": "raw", "data_type": "float", "owner": "o"}""", "feature_name" },
+        { "name too short", """{"feature_name": "ab", "feature_type": "raw", "data_type": "float", "owner": "o"}""", "feature_name" },
+        { "name too long", $$"""{"feature_name": "{{new string('a', 101)}}", "feature_type": "raw", "data_type": "float", "owner": "o"}""", "feature_name" },
+        { "SQL in duckdb_table", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "duckdb_table": "features.x; DROP TABLE y"}""", "duckdb_table" },
+        { "unqualified duckdb_view", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "duckdb_view": "just_a_name"}""", "duckdb_view" },
+        { "quoted entity", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "entity": "\"id\""}""", "entity" },
+        { "tag with space", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "tags": ["a b"]}""", "tags[0]" },
+        { "bad upstream name", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "upstream_features": ["Bad Name"]}""", "upstream_features[0]" },
+        { "transformation without code", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "transformation": {"transformation_type": "sql"}}""", "transformation.code" },
+        { "bad transformation type", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "transformation": {"transformation_type": "cobol", "code": "x"}}""", "transformation.transformation_type" },
+        { "range min above max", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "validation_rules": [{"rule_type": "range", "parameters": {"min": 5, "max": 1}}]}""", "validation_rules[0].parameters" },
+        { "range with a string bound", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "validation_rules": [{"rule_type": "range", "parameters": {"min": "zero"}}]}""", "validation_rules[0].parameters" },
+        { "range without bounds", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "validation_rules": [{"rule_type": "range", "parameters": {}}]}""", "validation_rules[0].parameters" },
+        { "range on a string feature", """{"feature_name": "abc", "feature_type": "raw", "data_type": "string", "owner": "o", "validation_rules": [{"rule_type": "range", "parameters": {"min": 0}}]}""", "validation_rules[0].parameters" },
+        { "outlier with negative z", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "validation_rules": [{"rule_type": "outlier", "parameters": {"z_score_threshold": -3}}]}""", "validation_rules[0].parameters" },
+        { "misspelt rule parameter", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "validation_rules": [{"rule_type": "outlier", "parameters": {"zscore": 3}}]}""", "validation_rules[0].parameters" },
+        { "null ratio above 1", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "validation_rules": [{"rule_type": "null_check", "parameters": {"max_null_ratio": 2}}]}""", "validation_rules[0].parameters" },
+        { "empty allowed values", """{"feature_name": "abc", "feature_type": "raw", "data_type": "string", "owner": "o", "validation_rules": [{"rule_type": "allowed_values", "parameters": {"values": []}}]}""", "validation_rules[0].parameters" },
+        { "invalid regex", """{"feature_name": "abc", "feature_type": "raw", "data_type": "string", "owner": "o", "validation_rules": [{"rule_type": "regex", "parameters": {"pattern": "(unclosed"}}]}""", "validation_rules[0].parameters" },
+        { "unknown rule type", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "validation_rules": [{"rule_type": "vibes"}]}""", "validation_rules[0].rule_type" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadCreates))]
+    public async Task Bad_create_input_is_400_naming_the_field(string @case, string body, string field)
+    {
+        var response = await _client.PostJsonAsync(FeatureApi.Url, body);
+
+        var problem = await response.ExpectProblemAsync(400);
+        var errors = problem["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey(field), $"{@case}: expected an error for '{field}', got {errors.ToJsonString()}");
+        var text = problem.ToJsonString();
+        Assert.DoesNotContain("Registry.", text, StringComparison.Ordinal); // no .NET type names leak
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task All_field_errors_come_back_together()
+    {
+        var body = """{"feature_name": "X", "feature_type": "raw", "data_type": "float", "owner": "o", "duckdb_table": "bad", "tags": ["a b"]}""";
+        var problem = await (await _client.PostJsonAsync(FeatureApi.Url, body)).ExpectProblemAsync(400);
+        var errors = problem["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("feature_name") && errors.ContainsKey("duckdb_table") && errors.ContainsKey("tags[0]"), errors.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Enum_errors_list_the_allowed_values()
+    {
+        var body = """{"feature_name": "abc", "feature_type": "crystal_ball", "data_type": "float", "owner": "o"}""";
+        var problem = await (await _client.PostJsonAsync(FeatureApi.Url, body)).ExpectProblemAsync(400);
+        Assert.Contains("technical_indicator", (string?)problem["errors"]!["feature_type"]![0]);
+    }
+
+    [Fact]
+    public async Task A_wrong_content_type_is_415()
+    {
+        var response = await _client.PostAsync(FeatureApi.Url, new StringContent("feature_name=abc", System.Text.Encoding.UTF8, "text/plain"));
+        await response.ExpectProblemAsync(415);
+    }
+
+    [Fact]
+    public async Task Nothing_is_written_for_rejected_input()
+    {
+        var body = FeatureApi.Minimal("rejected_feature");
+        body["validation_rules"] = new JsonArray(new JsonObject { ["rule_type"] = "range", ["parameters"] = new JsonObject { ["min"] = 3, ["max"] = 1 } });
+        await (await _client.PostJsonAsync(FeatureApi.Url, body.ToJsonString())).ExpectProblemAsync(400);
+        await (await _client.GetAsync($"{FeatureApi.Url}/rejected_feature")).ExpectProblemAsync(404);
+    }
+}
