@@ -54,7 +54,20 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         dataDir = Path.GetFullPath(dataDir);
         Directory.CreateDirectory(dataDir);
         var asRoot = IsRoot();
-        if (asRoot) await RunAsync("chown", ["-R", "postgres:postgres", dataDir], asPostgres: false, ct);
+        if (asRoot)
+        {
+            await RunAsync("chown", ["-R", "postgres:postgres", dataDir], asPostgres: false, ct);
+            try
+            {
+                await RunAsync("test", ["-w", dataDir], asPostgres: true, ct);
+            }
+            catch (InvalidOperationException)
+            {
+                throw new InvalidOperationException(
+                    $"The 'postgres' user cannot reach {dataDir}: PostgreSQL runs as that user when started by root, " +
+                    "so every parent folder must be traversable by it (chmod o+x), or choose another data folder.");
+            }
+        }
         // initdb insists on 0700 (or 0750) for the folder it owns.
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
