@@ -3,10 +3,11 @@ using Npgsql;
 using NpgsqlTypes;
 using Registry.Core.Common;
 using Registry.Core.Features;
+using Registry.Core.Versions;
 
 namespace Registry.Postgres;
 
-public sealed class PostgresFeatureStore(NpgsqlDataSource dataSource) : IFeatureStore
+public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : IFeatureStore
 {
     private const string Columns = """
         f.feature_name, f.current_version, f.feature_type, f.data_type, f.status, f.description, f.owner,
@@ -16,7 +17,7 @@ public sealed class PostgresFeatureStore(NpgsqlDataSource dataSource) : IFeature
         ARRAY(SELECT d.feature_name FROM feature_upstreams d WHERE d.upstream_name = f.feature_name ORDER BY d.feature_name) AS downstream
         """;
 
-    public async Task<FeatureDefinition> CreateAsync(FeatureDefinition feature, CancellationToken ct)
+    public async Task<FeatureDefinition> CreateAsync(FeatureDefinition feature, FeatureVersion initialVersion, CancellationToken ct)
     {
         feature = feature with { DownstreamFeatures = [] };
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -34,6 +35,7 @@ public sealed class PostgresFeatureStore(NpgsqlDataSource dataSource) : IFeature
                 await insert.ExecuteNonQueryAsync(ct);
             }
             await ReplaceUpstreamAsync(connection, tx, feature, ct);
+            await InsertVersionAsync(connection, tx, initialVersion, ct);
             await RecordRevisionAsync(connection, tx, feature, ct);
             await tx.CommitAsync(ct);
             return feature;
@@ -106,6 +108,16 @@ public sealed class PostgresFeatureStore(NpgsqlDataSource dataSource) : IFeature
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        if (!await UpdateRowAsync(connection, tx, feature, expectedRevision, ct)) return null;
+        await RecordRevisionAsync(connection, tx, feature, ct);
+        await tx.CommitAsync(ct);
+        return feature;
+    }
+
+    /// <summary>The optimistic write: false when the row is no longer at <paramref name="expectedRevision"/>.</summary>
+    private static async Task<bool> UpdateRowAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureDefinition feature,
+        int expectedRevision, CancellationToken ct)
+    {
         await using (var update = new NpgsqlCommand("""
             UPDATE features SET current_version = $2, feature_type = $3, data_type = $4, status = $5, description = $6,
                 owner = $7, tags = $8, entity = $9, transformation = $10, validation_rules = $11, duckdb_table = $12,
@@ -116,12 +128,10 @@ public sealed class PostgresFeatureStore(NpgsqlDataSource dataSource) : IFeature
         {
             AddRow(update, feature);
             update.Parameters.Add(new() { Value = expectedRevision });
-            if (await update.ExecuteNonQueryAsync(ct) == 0) return null;
+            if (await update.ExecuteNonQueryAsync(ct) == 0) return false;
         }
         await ReplaceUpstreamAsync(connection, tx, feature, ct);
-        await RecordRevisionAsync(connection, tx, feature, ct);
-        await tx.CommitAsync(ct);
-        return feature;
+        return true;
     }
 
     public async Task<IReadOnlyDictionary<string, FeatureStatus>> GetStatusesAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Registry.Core.Features;
+using Registry.Core.Versions;
 
 namespace Registry.Postgres;
 
@@ -11,7 +12,9 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddPostgresRegistryStore(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "registry" }.Build());
-        services.AddSingleton<IFeatureStore, PostgresFeatureStore>();
+        services.AddSingleton<PostgresFeatureStore>();
+        services.AddSingleton<IFeatureStore>(sp => sp.GetRequiredService<PostgresFeatureStore>());
+        services.AddSingleton<IVersionStore>(sp => sp.GetRequiredService<PostgresFeatureStore>());
         services.AddSingleton<MigrationRunner>();
         services.AddHostedService<MigrationHostedService>();
         return services;

@@ -47,13 +47,19 @@ public sealed class FeaturesController(FeatureService features) : ControllerBase
         return new FeatureListResponse(page.Features.Select(f => f.ToResponse()).ToList(), page.Total, skip, limit);
     }
 
-    /// <summary>Get one feature definition.</summary>
+    /// <summary>Get one feature definition, now or as it stood at an instant.</summary>
+    /// <remarks>With `as_of` (ISO 8601, e.g. 2025-01-01T00:00:00Z) the answer is the definition as it stood then
+    /// (version, transformation, rules, status): which logic was live when a model was trained. 404 before the feature existed.
+    /// `downstream_features` is left empty in an `as_of` answer.</remarks>
     [HttpGet("{feature_name}")]
     [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public async Task<FeatureResponse> GetFeature([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct)
+    public async Task<FeatureResponse> GetFeature(
+        [FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "as_of")] DateTimeOffset? asOf,
+        CancellationToken ct)
     {
-        var feature = await features.GetAsync(featureName, ct);
+        var feature = asOf is { } instant ? await features.GetAsOfAsync(featureName, instant, ct) : await features.GetAsync(featureName, ct);
         Response.SetETag(feature.Revision);
         return feature.ToResponse();
     }

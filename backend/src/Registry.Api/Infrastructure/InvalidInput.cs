@@ -72,6 +72,8 @@ internal static partial class InvalidInput
             return (missing.Groups[1].Value.Split(',')[0].Trim(' ', '\''), "This field is required.");
         if (ConvertTo().Match(message) is { Success: true } convert)
             return (field, Expected(convert.Groups[1].Value));
+        if (field == "as_of" && message.StartsWith("The value", StringComparison.Ordinal))
+            return (field, message.TrimEnd('.') + ". Expected an ISO 8601 date-time, e.g. 2025-01-01T00:00:00Z.");
         if (RequiredField().IsMatch(message))
             return (field, "This field is required.");
         if (message.Contains("non-empty request body", StringComparison.Ordinal))

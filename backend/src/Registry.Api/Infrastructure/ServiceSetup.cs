@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc.ModelBinding.Metadata;
 using Registry.Core.Features;
+using Registry.Core.Versions;
 
 namespace Registry.Api.Infrastructure;
 
@@ -11,6 +12,7 @@ public static class ServiceSetup
     {
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<FeatureService>();
+        services.AddScoped<VersionService>();
         return services;
     }
 

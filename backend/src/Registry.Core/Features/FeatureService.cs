@@ -1,5 +1,6 @@
 using FluentValidation;
 using Registry.Core.Common;
+using Registry.Core.Versions;
 
 namespace Registry.Core.Features;
 
@@ -14,9 +15,6 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
     private static readonly CreateFeatureValidator CreateValidator = new();
     private static readonly UpdateFeatureValidator UpdateValidator = new();
 
-    // Without If-Match, a lost race on the revision is retried on fresh data rather than surfaced; every
-    // round lets at least one writer through, so the bound only matters under pathological contention.
-    private const int MaxAttempts = 25;
 
     public async Task<FeatureDefinition> CreateAsync(CreateFeatureRequest request, CancellationToken ct)
     {
@@ -46,13 +44,33 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
             UpdatedAt = now,
             Revision = 1,
         };
-        return await store.CreateAsync(feature, ct);
+        var initial = new FeatureVersion
+        {
+            FeatureName = name,
+            Version = InitialVersion,
+            Changelog = "Initial version.",
+            TransformationSnapshot = feature.Transformation,
+            ValidationSnapshot = feature.ValidationRules,
+            CreatedBy = feature.Owner,
+            CreatedAt = now,
+        };
+        return await store.CreateAsync(feature, initial, ct);
     }
 
     public async Task<FeatureDefinition> GetAsync(string featureName, CancellationToken ct)
     {
         CheckName(featureName);
         return await store.GetAsync(featureName, ct) ?? throw NotFound(featureName);
+    }
+
+    /// <summary>The definition as it stood at <paramref name="asOf"/>: the question a backtest asks.</summary>
+    public async Task<FeatureDefinition> GetAsOfAsync(string featureName, DateTimeOffset asOf, CancellationToken ct)
+    {
+        CheckName(featureName);
+        return await store.GetAsOfAsync(featureName, asOf, ct)
+            ?? throw new NotFoundException(await store.GetAsync(featureName, ct) is null
+                ? $"Feature '{featureName}' does not exist."
+                : $"Feature '{featureName}' did not exist yet at {asOf:O}.");
     }
 
     public Task<FeaturePage> ListAsync(FeatureListQuery query, CancellationToken ct)
@@ -145,25 +163,12 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
         };
     }
 
-    /// <summary>Read, apply the rules, write if nobody else wrote meanwhile; otherwise retry or, with If-Match, 412.</summary>
-    private async Task<FeatureDefinition> ChangeAsync(string featureName, int? ifMatch, Func<FeatureDefinition, Task<FeatureDefinition>> change, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
+    private Task<FeatureDefinition> ChangeAsync(string featureName, int? ifMatch, Func<FeatureDefinition, Task<FeatureDefinition>> change, CancellationToken ct) =>
+        OptimisticWrite.RunAsync(store, featureName, ifMatch, async current =>
         {
-            var current = await store.GetAsync(featureName, ct) ?? throw NotFound(featureName);
-            if (ifMatch is { } expected && expected != current.Revision)
-                throw new PreconditionFailedException($"'{featureName}' is at revision {current.Revision}, not {expected}; fetch it again and retry.");
             var changed = await change(current) with { UpdatedAt = Now(), Revision = current.Revision + 1 };
-            var saved = await store.UpdateAsync(changed, current.Revision, ct);
-            if (saved is not null) return saved;
-            if (ifMatch is not null)
-                throw new PreconditionFailedException($"'{featureName}' was changed by another request; fetch it again and retry.");
-            if (attempt == MaxAttempts)
-                throw new ConflictException("Too many concurrent changes.", $"'{featureName}' kept changing under this request; retry it.");
-            // Jitter spreads the losers out so they do not collide again in lockstep.
-            await Task.Delay(Random.Shared.Next(1, 5 * attempt), ct);
-        }
-    }
+            return await store.UpdateAsync(changed, current.Revision, ct);
+        }, ct);
 
     private async Task CheckUpstreamAsync(string featureName, IReadOnlyList<string> added, CancellationToken ct)
     {
@@ -199,26 +204,21 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
         }
     }
 
-    // PostgreSQL keeps microseconds; truncating here makes a create's answer equal a later read.
-    private DateTimeOffset Now()
-    {
-        var now = clock.GetUtcNow();
-        return new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero);
-    }
+    private DateTimeOffset Now() => clock.Now();
 
-    private static void CheckName(string featureName)
+    internal static void CheckName(string featureName)
     {
         if (!Identifiers.IsFeatureName(featureName))
             throw InvalidInputException.For("feature_name", $"feature_name must be {Identifiers.FeatureNameRule}.");
     }
 
-    private static NotFoundException NotFound(string featureName) => new($"Feature '{featureName}' does not exist.");
+    internal static NotFoundException NotFound(string featureName) => new($"Feature '{featureName}' does not exist.");
 
     private static List<string> Distinct(IEnumerable<string>? values) => values?.Distinct(StringComparer.Ordinal).ToList() ?? [];
 
     internal static string Wire(FeatureStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
 
-    internal static void ThrowIfInvalid(FluentValidation.Results.ValidationResult result)
+    public static void ThrowIfInvalid(FluentValidation.Results.ValidationResult result)
     {
         if (result.IsValid) return;
         throw new InvalidInputException(result.Errors
@@ -227,7 +227,7 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
     }
 }
 
-internal static class FeatureInputMapping
+public static class FeatureInputMapping
 {
     public static Transformation ToDomain(this TransformationInput input) =>
         new(input.TransformationType!.Value, input.Code!, input.Parameters ?? []);

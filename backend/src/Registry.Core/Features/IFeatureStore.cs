@@ -6,10 +6,16 @@ namespace Registry.Core.Features;
 /// </summary>
 public interface IFeatureStore
 {
-    /// <summary>Inserts the definition; a duplicate name in any status raises <see cref="Common.ConflictException"/>.</summary>
-    Task<FeatureDefinition> CreateAsync(FeatureDefinition feature, CancellationToken ct);
+    /// <summary>
+    /// Inserts the definition with its first version, in one transaction; a duplicate name in any status
+    /// raises <see cref="Common.ConflictException"/>.
+    /// </summary>
+    Task<FeatureDefinition> CreateAsync(FeatureDefinition feature, Versions.FeatureVersion initialVersion, CancellationToken ct);
 
     Task<FeatureDefinition?> GetAsync(string featureName, CancellationToken ct);
+
+    /// <summary>The definition as recorded by the last change at or before <paramref name="asOf"/>; null before it existed.</summary>
+    Task<FeatureDefinition?> GetAsOfAsync(string featureName, DateTimeOffset asOf, CancellationToken ct);
 
     Task<FeaturePage> ListAsync(FeatureListQuery query, CancellationToken ct);
 

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Registry.Api.Features;
+using Registry.Api.Infrastructure;
+using Registry.Core.Versions;
+
+namespace Registry.Api.Versions;
+
+/// <summary>Semantic versions of a feature: publish, list, compare, roll back.</summary>
+[ApiController]
+[Route("api/v1/features/{feature_name}")]
+[Produces("application/json")]
+[ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]
+public sealed class VersionsController(VersionService versions) : ControllerBase
+{
+    /// <summary>Publish a new version of a feature.</summary>
+    /// <remarks>Give `version` or `bump`. The version must be greater than every existing one (422), and a breaking
+    /// change must be a major bump (422). The transformation and rules given become current; omitted ones are carried over.</remarks>
+    [HttpPost("versions")]
+    [Consumes("application/json")]
+    [RequestExample(VersionExamples.Minor, "minor", "An explicit minor version")]
+    [RequestExample(VersionExamples.Bump, "breaking", "A breaking change, version computed by the server")]
+    [ProducesResponseType<PublishedVersionResponse>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<ActionResult<PublishedVersionResponse>> CreateVersion(
+        [FromRoute(Name = "feature_name")] string featureName, [FromBody] CreateVersionRequest request, CancellationToken ct)
+    {
+        var (feature, version) = await versions.CreateAsync(featureName, request, Request.IfMatchRevision(), ct);
+        Response.SetETag(feature.Revision);
+        return CreatedAtAction(nameof(GetVersion), new { feature_name = featureName, version = version.Version },
+            new PublishedVersionResponse(version.ToResponse(feature.CurrentVersion), feature.ToResponse()));
+    }
+
+    /// <summary>List a feature's versions, newest first by SemVer precedence.</summary>
+    [HttpGet("versions")]
+    [ProducesResponseType<VersionListResponse>(StatusCodes.Status200OK)]
+    public async Task<VersionListResponse> ListVersions([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
+        (await versions.ListAsync(featureName, ct)).ToResponse(featureName);
+
+    /// <summary>Get one version with its snapshots.</summary>
+    [HttpGet("versions/{version}")]
+    [ProducesResponseType<VersionResponse>(StatusCodes.Status200OK)]
+    public async Task<VersionResponse> GetVersion(
+        [FromRoute(Name = "feature_name")] string featureName, [FromRoute(Name = "version")] string version, CancellationToken ct)
+    {
+        var (found, current) = await versions.GetAsync(featureName, version, ct);
+        return found.ToResponse(current);
+    }
+
+    /// <summary>Compare two versions' snapshots field by field.</summary>
+    [HttpGet("versions/{from}/diff/{to}")]
+    [ProducesResponseType<VersionDiffResponse>(StatusCodes.Status200OK)]
+    public async Task<VersionDiffResponse> DiffVersions(
+        [FromRoute(Name = "feature_name")] string featureName, [FromRoute(Name = "from")] string from, [FromRoute(Name = "to")] string to,
+        CancellationToken ct) =>
+        (await versions.DiffAsync(featureName, from, to, ct)).ToResponse();
+
+    /// <summary>Roll back to an earlier version.</summary>
+    /// <remarks>Publishes the target's snapshots as the next patch version (with `restored_from`) and marks the
+    /// version that was current as rolled back. History is never deleted or renumbered. 422 when the target is
+    /// already current; 409 for an archived feature.</remarks>
+    [HttpPost("rollback")]
+    [Consumes("application/json")]
+    [RequestExample(VersionExamples.Rollback)]
+    [ProducesResponseType<PublishedVersionResponse>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<ActionResult<PublishedVersionResponse>> RollbackFeature(
+        [FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "target_version")] string? targetVersion,
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] RollbackRequest? request,
+        CancellationToken ct)
+    {
+        var (feature, version) = await versions.RollbackAsync(featureName, targetVersion, request, Request.IfMatchRevision(), ct);
+        Response.SetETag(feature.Revision);
+        return CreatedAtAction(nameof(GetVersion), new { feature_name = featureName, version = version.Version },
+            new PublishedVersionResponse(version.ToResponse(feature.CurrentVersion), feature.ToResponse()));
+    }
+}

@@ -1,0 +1,35 @@
+using NuGet.Versioning;
+
+namespace Registry.Core.Versions;
+
+public enum VersionBump { Major, Minor, Patch }
+
+/// <summary>SemVer 2.0 through NuGet.Versioning's strict parser: no 'v' prefix, no leading zeros, three parts.</summary>
+public static class SemVer
+{
+    public static bool TryParse(string? text, out SemanticVersion version)
+    {
+        version = null!;
+        return text is { Length: > 0 and <= 128 } && SemanticVersion.TryParse(text, out version!);
+    }
+
+    public static SemanticVersion Parse(string text) => SemanticVersion.Parse(text);
+
+    /// <summary>The precedence key: build metadata does not order versions, so it cannot tell two apart either.</summary>
+    public static string Key(SemanticVersion version) => version.ToNormalizedString();
+
+    /// <summary>
+    /// The next version after <paramref name="highest"/>. A pre-release is bumped from its numbers
+    /// (2.0.0-rc.1 + patch = 2.0.1), which is always greater than the pre-release itself.
+    /// </summary>
+    public static SemanticVersion Bump(SemanticVersion highest, VersionBump bump) => bump switch
+    {
+        VersionBump.Major => new SemanticVersion(highest.Major + 1, 0, 0),
+        VersionBump.Minor => new SemanticVersion(highest.Major, highest.Minor + 1, 0),
+        _ => new SemanticVersion(highest.Major, highest.Minor, highest.Patch + 1),
+    };
+
+    /// <summary>Newest first by SemVer precedence: 1.10.0, 1.0.1, 1.0.0, 1.0.0-rc.1.</summary>
+    public static IEnumerable<FeatureVersion> NewestFirst(IEnumerable<FeatureVersion> versions) =>
+        versions.OrderByDescending(v => Parse(v.Version), VersionComparer.Default);
+}
