@@ -30,6 +30,8 @@ public sealed class CreateAndGetFeatureTests(RegistryApiFactory factory) : IClas
         Assert.True((bool)body["validation_rules"]![0]!["is_blocking"]!);
         Assert.Equal("features.stock_rsi_14d", (string?)body["duckdb_table"]);
         Assert.Equal(0, (long)body["usage_count"]!);
+        // UTC with 'Z', so a timestamp pasted into ?as_of= survives the query string.
+        Assert.EndsWith("Z", (string?)body["created_at"]);
 
         var get = await _client.GetAsync(response.Headers.Location);
         var stored = (await get.ExpectAsync(200))!;

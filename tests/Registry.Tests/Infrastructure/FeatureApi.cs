@@ -39,9 +39,11 @@ public static class FeatureApi
         ["duckdb_table"] = $"features.{name}",
     };
 
-    public static async Task<JsonNode> CreateAsync(this HttpClient client, JsonObject body)
+    public static async Task<JsonNode> CreateAsync(this HttpClient client, JsonObject body, bool allowExisting = false)
     {
         var response = await client.PostJsonAsync(Url, body.ToJsonString());
+        if (allowExisting && (int)response.StatusCode == 409)
+            return (await (await client.GetAsync($"{Url}/{(string)body["feature_name"]!}")).ExpectAsync(200))!;
         return (await response.ExpectAsync(201))!;
     }
 

@@ -39,6 +39,7 @@ public static class ServiceSetup
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        json.Converters.Add(new UtcDateTimeOffsetConverter());
         // A misspelt field silently ignored is a bug shipped to production; refuse it instead.
         json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     }
