@@ -121,12 +121,13 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         await using (var update = new NpgsqlCommand("""
             UPDATE features SET current_version = $2, feature_type = $3, data_type = $4, status = $5, description = $6,
                 owner = $7, tags = $8, entity = $9, transformation = $10, validation_rules = $11, duckdb_table = $12,
-                duckdb_view = $13, usage_count = $14, last_used_at = $15, created_at = $16, updated_at = $17,
-                deprecated_at = $18, revision = $19
-            WHERE feature_name = $1 AND revision = $20
+                duckdb_view = $13, created_at = $14, updated_at = $15, deprecated_at = $16, revision = $17
+            WHERE feature_name = $1 AND revision = $18
             """, connection, tx))
         {
-            AddRow(update, feature);
+            // usage_count and last_used_at are not written here: usage recording increments them in place
+            // without a revision, so writing back the values read earlier would lose concurrent increments.
+            AddRow(update, feature, includeUsage: false);
             update.Parameters.Add(new() { Value = expectedRevision });
             if (await update.ExecuteNonQueryAsync(ct) == 0) return false;
         }
@@ -185,21 +186,57 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    // Fixed key shared by every instance: lineage edits are serialized so that two concurrent changes cannot
+    // each add one half of a cycle (A -> B and B -> A) after both passed the service's check.
+    private const long LineageLockKey = 0x4C69_6E65_6167_65; // "Lineage"
+
     private static async Task ReplaceUpstreamAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureDefinition feature, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("""
-            DELETE FROM feature_upstreams WHERE feature_name = $1;
-            """, connection, tx);
-        cmd.Parameters.Add(new() { Value = feature.FeatureName });
-        await cmd.ExecuteNonQueryAsync(ct);
+        await using (var current = new NpgsqlCommand(
+            "SELECT ARRAY(SELECT upstream_name FROM feature_upstreams WHERE feature_name = $1 ORDER BY position)", connection, tx))
+        {
+            current.Parameters.Add(new() { Value = feature.FeatureName });
+            if (await current.ExecuteScalarAsync(ct) is string[] existing && existing.SequenceEqual(feature.UpstreamFeatures)) return;
+        }
+
+        await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LineageLockKey})", connection, tx))
+            await lockCmd.ExecuteNonQueryAsync(ct);
+        await using (var cmd = new NpgsqlCommand("DELETE FROM feature_upstreams WHERE feature_name = $1", connection, tx))
+        {
+            cmd.Parameters.Add(new() { Value = feature.FeatureName });
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
         if (feature.UpstreamFeatures.Count == 0) return;
-        await using var insert = new NpgsqlCommand("""
+        await using (var insert = new NpgsqlCommand("""
             INSERT INTO feature_upstreams (feature_name, upstream_name, position)
             SELECT $1, name, ordinality FROM unnest($2::text[]) WITH ORDINALITY AS t (name, ordinality)
+            """, connection, tx))
+        {
+            insert.Parameters.Add(new() { Value = feature.FeatureName });
+            insert.Parameters.Add(new() { Value = feature.UpstreamFeatures.ToArray() });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        // Under the lock, the graph seen here is final: refuse the write if it now has a cycle through this feature.
+        await using var check = new NpgsqlCommand("""
+            WITH RECURSIVE walk (name, path) AS (
+                SELECT u.upstream_name, ARRAY[$1::text, u.upstream_name] FROM feature_upstreams u WHERE u.feature_name = $1
+                UNION ALL
+                SELECT u.upstream_name, w.path || u.upstream_name
+                FROM walk w JOIN feature_upstreams u ON u.feature_name = w.name
+                WHERE NOT u.upstream_name = ANY (w.path[2:]) AND w.name <> $1
+            )
+            SELECT path FROM walk WHERE name = $1 LIMIT 1
             """, connection, tx);
-        insert.Parameters.Add(new() { Value = feature.FeatureName });
-        insert.Parameters.Add(new() { Value = feature.UpstreamFeatures.ToArray() });
-        await insert.ExecuteNonQueryAsync(ct);
+        check.Parameters.Add(new() { Value = feature.FeatureName });
+        if (await check.ExecuteScalarAsync(ct) is string[] cycle)
+        {
+            throw new RuleViolationException("Dependency cycle.",
+                $"This change to '{feature.FeatureName}' would close a cycle: {string.Join(" -> ", cycle)}.")
+            {
+                Extensions = new Dictionary<string, object?> { ["cycle"] = cycle },
+            };
+        }
     }
 
     private static async Task RecordRevisionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureDefinition feature, CancellationToken ct)
@@ -213,7 +250,7 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static void AddRow(NpgsqlCommand cmd, FeatureDefinition f)
+    private static void AddRow(NpgsqlCommand cmd, FeatureDefinition f, bool includeUsage = true)
     {
         object Nullable(object? value) => value ?? DBNull.Value;
         cmd.Parameters.Add(new() { Value = f.FeatureName });
@@ -233,8 +270,11 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(f.ValidationRules, StoredJson.Options), NpgsqlDbType = NpgsqlDbType.Json });
         cmd.Parameters.Add(new() { Value = Nullable(f.DuckDbTable), NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = Nullable(f.DuckDbView), NpgsqlDbType = NpgsqlDbType.Text });
-        cmd.Parameters.Add(new() { Value = f.UsageCount });
-        cmd.Parameters.Add(new() { Value = Nullable(f.LastUsedAt), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        if (includeUsage)
+        {
+            cmd.Parameters.Add(new() { Value = f.UsageCount });
+            cmd.Parameters.Add(new() { Value = Nullable(f.LastUsedAt), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        }
         cmd.Parameters.Add(new() { Value = f.CreatedAt });
         cmd.Parameters.Add(new() { Value = f.UpdatedAt });
         cmd.Parameters.Add(new() { Value = Nullable(f.DeprecatedAt), NpgsqlDbType = NpgsqlDbType.TimestampTz });

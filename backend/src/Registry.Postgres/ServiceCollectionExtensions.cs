@@ -15,6 +15,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PostgresFeatureStore>();
         services.AddSingleton<IFeatureStore>(sp => sp.GetRequiredService<PostgresFeatureStore>());
         services.AddSingleton<IVersionStore>(sp => sp.GetRequiredService<PostgresFeatureStore>());
+        services.AddSingleton<Registry.Core.Usage.IUsageStore, PostgresUsageStore>();
+        services.AddSingleton<Registry.Core.Lineage.ILineageStore, PostgresLineageStore>();
         services.AddSingleton<MigrationRunner>();
         services.AddHostedService<MigrationHostedService>();
         return services;

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
+using Registry.Api.Lineage;
 using Registry.Core.Features;
+using Registry.Core.Lineage;
 
 namespace Registry.Api.Features;
 
@@ -109,17 +111,23 @@ public sealed class FeaturesController(FeatureService features) : ControllerBase
         return feature.ToResponse();
     }
 
-    /// <summary>Deprecate a feature.</summary>
-    /// <remarks>Refused (409, listing them) while active downstream features depend on it.</remarks>
+    /// <summary>Deprecate a feature (or, with dry_run=true, see what it would affect).</summary>
+    /// <remarks>Refused (409, listing them) while active downstream features depend on it. With dry_run=true nothing
+    /// changes and the answer is the impact analysis (ImpactResponse, as GET …/impact) with `can_deprecate`.</remarks>
     [HttpPost("{feature_name}/deprecate")]
     [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
-    public async Task<FeatureResponse> DeprecateFeature([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct)
+    public async Task<IActionResult> DeprecateFeature(
+        [FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "dry_run")] bool dryRun,
+        [FromServices] LineageService lineage,
+        CancellationToken ct)
     {
+        if (dryRun) return Ok((await lineage.GetImpactAsync(featureName, ct)).ToResponse());
         var feature = await features.DeprecateAsync(featureName, Request.IfMatchRevision(), ct);
         Response.SetETag(feature.Revision);
-        return feature.ToResponse();
+        return Ok(feature.ToResponse());
     }
 }

@@ -13,6 +13,8 @@ public static class ServiceSetup
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<FeatureService>();
         services.AddScoped<VersionService>();
+        services.AddScoped<Registry.Core.Usage.UsageService>();
+        services.AddScoped<Registry.Core.Lineage.LineageService>();
         return services;
     }
 

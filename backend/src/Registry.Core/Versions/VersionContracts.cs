@@ -18,6 +18,8 @@ public sealed class CreateVersionRequest
     public TransformationInput? Transformation { get; set; }
     public List<ValidationRuleInput>? ValidationRules { get; set; }
     public string? CreatedBy { get; set; }
+    /// <summary>Publish a breaking version even though production models used the feature in the last 30 days (recorded in the changelog).</summary>
+    public bool? Force { get; set; }
 }
 
 /// <summary>Optional details of a rollback, for the audit trail.</summary>

@@ -2,6 +2,7 @@ using FluentValidation;
 using NuGet.Versioning;
 using Registry.Core.Common;
 using Registry.Core.Features;
+using Registry.Core.Lineage;
 
 namespace Registry.Core.Versions;
 
@@ -9,9 +10,12 @@ namespace Registry.Core.Versions;
 /// The version number is the contract with every model trained on a feature: it always names the computation
 /// that produced a value, history is never rewritten, and a rollback is a new version.
 /// </summary>
-public sealed class VersionService(IFeatureStore features, IVersionStore versions, TimeProvider clock)
+public sealed class VersionService(IFeatureStore features, IVersionStore versions, ILineageStore lineage, TimeProvider clock)
 {
     private static readonly CreateVersionValidator Validator = new();
+
+    /// <summary>How far back a production use makes a breaking version need force.</summary>
+    public static readonly TimeSpan ProductionUseWindow = TimeSpan.FromDays(30);
 
     public async Task<(FeatureDefinition Feature, FeatureVersion Version)> CreateAsync(
         string featureName, CreateVersionRequest request, int? ifMatch, CancellationToken ct)
@@ -34,11 +38,27 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
             CheckOrdering(featureName, next, highest, existing, request.BreakingChanges ?? false);
 
             var now = clock.Now();
+            var changelog = request.Changelog;
+            if (request.BreakingChanges == true)
+            {
+                var production = await lineage.GetModelsAsync([featureName], now - ProductionUseWindow, "production", ct);
+                if (production.Count > 0 && request.Force != true)
+                {
+                    throw new ConflictException("Production models use this feature.",
+                        $"Breaking version {next} of '{featureName}' is refused: production models used it in the last {ProductionUseWindow.TotalDays} days: " +
+                        $"{string.Join(", ", production.Select(Describe))}. Retrain or migrate them, or send force: true.")
+                    {
+                        Extensions = new Dictionary<string, object?> { ["production_models"] = production.Select(Describe).ToList() },
+                    };
+                }
+                if (production.Count > 0)
+                    changelog = $"{changelog}{(string.IsNullOrEmpty(changelog) ? "" : " ")}[forced: breaking change published while production models used it: {string.Join(", ", production.Select(Describe))}]";
+            }
             var version = new FeatureVersion
             {
                 FeatureName = featureName,
                 Version = next.ToFullString(),
-                Changelog = request.Changelog,
+                Changelog = changelog,
                 BreakingChanges = request.BreakingChanges ?? false,
                 TransformationSnapshot = request.Transformation is null ? current.Transformation : request.Transformation.ToDomain(),
                 ValidationSnapshot = request.ValidationRules is null ? current.ValidationRules : request.ValidationRules.Select(r => r.ToDomain()).ToList(),
@@ -147,6 +167,8 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
                 Extensions = new Dictionary<string, object?> { ["highest_version"] = highest.ToFullString(), ["minimum_version"] = $"{highest.Major + 1}.0.0" },
             };
     }
+
+    private static string Describe(ModelUsage m) => m.ModelVersion is null ? m.UsedByModel : $"{m.UsedByModel}@{m.ModelVersion}";
 
     private static void ThrowIfArchived(FeatureDefinition feature, string action)
     {

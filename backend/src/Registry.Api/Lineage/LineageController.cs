@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Mvc;
+using Registry.Core.Lineage;
+
+namespace Registry.Api.Lineage;
+
+/// <summary>Lineage and impact: who depends on a feature, before it changes.</summary>
+[ApiController]
+[Route("api/v1/features/{feature_name}")]
+[Produces("application/json")]
+[ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]
+public sealed class LineageController(LineageService lineage) : ControllerBase
+{
+    /// <summary>Upstream and downstream lineage, direct or recursive.</summary>
+    /// <remarks>Without recursive=true, direct neighbours only. Each node appears once, at its shortest depth.
+    /// Downstream is derived from the upstream lists, never stored, so it cannot drift. `edges` go from upstream to downstream.</remarks>
+    [HttpGet("lineage")]
+    [ProducesResponseType<LineageResponse>(StatusCodes.Status200OK)]
+    public async Task<LineageResponse> GetLineage(
+        [FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "recursive")] bool recursive = false,
+        [FromQuery(Name = "direction")] LineageDirection direction = LineageDirection.Both,
+        [FromQuery(Name = "depth")] int? depth = null,
+        CancellationToken ct = default) =>
+        (await lineage.GetLineageAsync(featureName, recursive, direction, depth, ct)).ToResponse();
+
+    /// <summary>Impact analysis: every downstream feature and every model that used this feature or any of them.</summary>
+    [HttpGet("impact")]
+    [ProducesResponseType<ImpactResponse>(StatusCodes.Status200OK)]
+    public async Task<ImpactResponse> GetImpact([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
+        (await lineage.GetImpactAsync(featureName, ct)).ToResponse();
+}

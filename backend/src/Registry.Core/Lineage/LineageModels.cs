@@ -1,0 +1,45 @@
+using Registry.Core.Features;
+
+namespace Registry.Core.Lineage;
+
+public enum LineageDirection { Upstream, Downstream, Both }
+
+/// <summary>A feature reached by a lineage walk, at its shortest distance from the root.</summary>
+public sealed record LineageNode(string FeatureName, FeatureStatus Status, string Owner, string CurrentVersion, int Depth, LineageDirection Direction);
+
+/// <summary>An edge of the dependency graph: <see cref="Upstream"/> feeds <see cref="Downstream"/>.</summary>
+public sealed record LineageEdge(string Upstream, string Downstream);
+
+public sealed record LineageGraph(IReadOnlyList<LineageNode> Nodes, IReadOnlyList<LineageEdge> Edges);
+
+public sealed record LineageResult(
+    FeatureDefinition Feature,
+    bool Recursive,
+    LineageDirection Direction,
+    int Depth,
+    IReadOnlyList<string> UpstreamFeatures,
+    IReadOnlyList<string> DownstreamFeatures,
+    IReadOnlyList<string> AllUpstream,
+    IReadOnlyList<string> AllDownstream,
+    int DirectDependentsCount,
+    int TotalDependentsCount,
+    LineageGraph Graph);
+
+/// <summary>A model (version, environment) that used the feature or one of its downstream features.</summary>
+public sealed record ModelUsage(
+    string UsedByModel,
+    string? ModelVersion,
+    string Environment,
+    DateTimeOffset LastUsedAt,
+    long UsageCount,
+    IReadOnlyList<string> Features);
+
+public sealed record ImpactResult(
+    FeatureDefinition Feature,
+    IReadOnlyList<LineageNode> Downstream,
+    IReadOnlyList<ModelUsage> Models,
+    IReadOnlyList<string> ActiveDirectDependents)
+{
+    /// <summary>Deprecation (and deletion) is refused while an active feature lists this one upstream.</summary>
+    public bool CanDeprecate => ActiveDirectDependents.Count == 0 && FeatureLifecycle.CanApply(Feature.Status, FeatureLifecycle.Deprecate);
+}

@@ -1,0 +1,55 @@
+using Registry.Core.Common;
+using Registry.Core.Features;
+
+namespace Registry.Core.Lineage;
+
+/// <summary>"What breaks if I change this": lineage in both directions and the models downstream of a feature.</summary>
+public sealed class LineageService(IFeatureStore features, ILineageStore lineage)
+{
+    public const int DefaultDepth = 10;
+    public const int MaxDepth = 100;
+
+    public async Task<LineageResult> GetLineageAsync(string featureName, bool recursive, LineageDirection direction, int? depth, CancellationToken ct)
+    {
+        if (depth is < 1 or > MaxDepth)
+            throw InvalidInputException.For("depth", $"depth must be between 1 and {MaxDepth}.");
+        if (!recursive && depth is > 1)
+            throw InvalidInputException.For("depth", "depth applies to a recursive walk: add recursive=true.");
+        var feature = await GetFeatureAsync(featureName, ct);
+
+        var limit = recursive ? depth ?? DefaultDepth : 1;
+        var up = direction is LineageDirection.Upstream or LineageDirection.Both ? limit : 0;
+        var down = direction is LineageDirection.Downstream or LineageDirection.Both ? limit : 0;
+        var graph = await lineage.WalkAsync(featureName, up, down, ct);
+
+        // The counts describe the feature, whatever part of the graph was asked for.
+        var dependents = down >= MaxDepth
+            ? graph.Nodes.Count(n => n.Direction == LineageDirection.Downstream)
+            : (await lineage.WalkAsync(featureName, 0, MaxDepth, ct)).Nodes.Count;
+
+        List<string> Names(LineageDirection d) => graph.Nodes.Where(n => n.Direction == d).Select(n => n.FeatureName).ToList();
+        return new LineageResult(
+            feature, recursive, direction, limit,
+            feature.UpstreamFeatures, feature.DownstreamFeatures,
+            up > 0 ? Names(LineageDirection.Upstream) : [],
+            down > 0 ? Names(LineageDirection.Downstream) : [],
+            feature.DownstreamFeatures.Count, dependents, graph);
+    }
+
+    /// <summary>Every downstream feature, recursively, and every model that used this feature or any of them.</summary>
+    public async Task<ImpactResult> GetImpactAsync(string featureName, CancellationToken ct)
+    {
+        var feature = await GetFeatureAsync(featureName, ct);
+        var downstream = (await lineage.WalkAsync(featureName, 0, MaxDepth, ct)).Nodes;
+        var affected = downstream.Select(n => n.FeatureName).Prepend(featureName).ToList();
+        var models = await lineage.GetModelsAsync(affected, since: null, environment: null, ct);
+        var activeDirect = downstream.Where(n => n.Depth == 1 && n.Status == FeatureStatus.Active).Select(n => n.FeatureName).ToList();
+        return new ImpactResult(feature, downstream, models, activeDirect);
+    }
+
+    private async Task<FeatureDefinition> GetFeatureAsync(string featureName, CancellationToken ct)
+    {
+        FeatureService.CheckName(featureName);
+        return await features.GetAsync(featureName, ct) ?? throw FeatureService.NotFound(featureName);
+    }
+}

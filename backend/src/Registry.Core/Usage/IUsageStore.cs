@@ -1,0 +1,20 @@
+namespace Registry.Core.Usage;
+
+/// <summary>Usage records and their aggregates, kept apart from the definitions: usage is not a definition change.</summary>
+public interface IUsageStore
+{
+    /// <summary>For each reference: whether the feature exists and, if it has that version, the version as published.</summary>
+    Task<IReadOnlyList<VersionLookup>> FindVersionsAsync(IReadOnlyCollection<VersionRef> versions, CancellationToken ct);
+
+    /// <summary>
+    /// Appends the records and, in the same transaction, adds them to each feature's usage_count and moves its
+    /// last_used_at forward, without touching the definition's revision. Returns the stored records in input order.
+    /// </summary>
+    Task<IReadOnlyList<FeatureUsage>> RecordAsync(IReadOnlyList<FeatureUsage> records, CancellationToken ct);
+
+    /// <summary>Newest first by usage_timestamp, then by id.</summary>
+    Task<UsagePage> ListAsync(string featureName, int skip, int limit, CancellationToken ct);
+
+    /// <summary>The figures overall and per version; every environment is present, with 0 when unused.</summary>
+    Task<UsageStatistics> GetStatisticsAsync(string featureName, CancellationToken ct);
+}

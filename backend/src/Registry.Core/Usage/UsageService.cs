@@ -1,0 +1,115 @@
+using NuGet.Versioning;
+using Registry.Core.Common;
+using Registry.Core.Features;
+using Registry.Core.Versions;
+
+namespace Registry.Core.Usage;
+
+/// <summary>
+/// Which model used which feature version: records are checked against the registry (the feature and the exact
+/// version must exist) so that impact analysis never points at something that was not there.
+/// </summary>
+public sealed class UsageService(IUsageStore store, IFeatureStore features, TimeProvider clock)
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 500;
+    public const int MaxBatch = 1000;
+
+    /// <summary>Pipelines' clocks drift; a timestamp this far ahead of the server's is still accepted.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    public async Task<FeatureUsage> RecordAsync(RecordUsageRequest request, CancellationToken ct)
+    {
+        var now = clock.Now();
+        FeatureService.ThrowIfInvalid(new RecordUsageValidator(now + ClockSkew).Validate(request));
+        return (await RecordAllAsync([request], now, ct))[0];
+    }
+
+    /// <summary>All or nothing: one unknown feature or version rejects the whole batch, naming every culprit.</summary>
+    public async Task<IReadOnlyList<FeatureUsage>> RecordBatchAsync(RecordUsageBatchRequest request, CancellationToken ct)
+    {
+        var now = clock.Now();
+        FeatureService.ThrowIfInvalid(new RecordUsageBatchValidator(now + ClockSkew).Validate(request));
+        return await RecordAllAsync(request.Records!, now, ct);
+    }
+
+    public async Task<UsagePage> ListAsync(string featureName, int skip, int limit, CancellationToken ct)
+    {
+        FeatureService.CheckName(featureName);
+        var errors = new Dictionary<string, string[]>();
+        if (skip < 0) errors["skip"] = ["skip must be 0 or more."];
+        if (limit is < 1 or > MaxLimit) errors["limit"] = [$"limit must be between 1 and {MaxLimit}."];
+        if (errors.Count > 0) throw new InvalidInputException(errors);
+        await ThrowIfUnknownAsync(featureName, ct);
+        return await store.ListAsync(featureName, skip, limit, ct);
+    }
+
+    public async Task<UsageStatistics> GetStatisticsAsync(string featureName, CancellationToken ct)
+    {
+        FeatureService.CheckName(featureName);
+        await ThrowIfUnknownAsync(featureName, ct);
+        var statistics = await store.GetStatisticsAsync(featureName, ct);
+        // Newest version first by SemVer precedence, as versions are listed; text order would put 1.10.0 before 1.9.0.
+        return statistics with
+        {
+            ByVersion = statistics.ByVersion
+                .OrderByDescending(v => SemVer.Parse(v.FeatureVersion), VersionComparer.Default)
+                .ToList(),
+        };
+    }
+
+    private async Task<IReadOnlyList<FeatureUsage>> RecordAllAsync(IReadOnlyList<RecordUsageRequest> requests, DateTimeOffset now, CancellationToken ct)
+    {
+        var refs = requests.Select(r => new VersionRef(r.FeatureName!, SemVer.Key(SemVer.Parse(r.FeatureVersion!)))).ToList();
+        var found = await store.FindVersionsAsync(refs.Distinct().ToList(), ct);
+
+        var unknownFeatures = found.Where(f => !f.FeatureExists).Select(f => f.FeatureName).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (unknownFeatures.Count > 0)
+            throw new NotFoundException(unknownFeatures.Count == 1
+                ? $"Feature '{unknownFeatures[0]}' does not exist."
+                : $"These features do not exist: {string.Join(", ", unknownFeatures)}.")
+            {
+                Extensions = new Dictionary<string, object?> { ["unknown_features"] = unknownFeatures },
+            };
+
+        // Reported as the client wrote them, so each one can be found in the request.
+        var missing = found.Where(f => f.PublishedVersion is null).Select(f => new VersionRef(f.FeatureName, f.VersionKey)).ToHashSet();
+        var unknownVersions = requests
+            .Where((r, i) => missing.Contains(refs[i]))
+            .Select(r => $"{r.FeatureName}@{r.FeatureVersion}")
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (unknownVersions.Count > 0)
+            throw new RuleViolationException("Unknown feature versions.",
+                $"These feature versions were never published: {string.Join(", ", unknownVersions)}. Record the version the model actually used.")
+            {
+                Extensions = new Dictionary<string, object?> { ["unknown_versions"] = unknownVersions },
+            };
+
+        var published = found.ToDictionary(f => new VersionRef(f.FeatureName, f.VersionKey), f => f.PublishedVersion!);
+        var records = requests.Select((r, i) => new FeatureUsage
+        {
+            FeatureName = r.FeatureName!,
+            FeatureVersion = published[refs[i]],
+            UsedByModel = r.UsedByModel!,
+            ModelVersion = r.ModelVersion,
+            Environment = r.Environment!.Value,
+            FeatureImportance = r.FeatureImportance,
+            CorrelationWithTarget = r.CorrelationWithTarget,
+            ExecutionId = r.ExecutionId,
+            ExecutionDurationMs = r.ExecutionDurationMs,
+            UsageTimestamp = r.UsageTimestamp is { } at ? Microseconds(at) : now,
+        }).ToList();
+        return await store.RecordAsync(records, ct);
+    }
+
+    private async Task ThrowIfUnknownAsync(string featureName, CancellationToken ct)
+    {
+        if ((await features.GetStatusesAsync([featureName], ct)).Count == 0) throw FeatureService.NotFound(featureName);
+    }
+
+    /// <summary>PostgreSQL keeps microseconds; truncating here makes the 201 answer equal a later read.</summary>
+    private static DateTimeOffset Microseconds(DateTimeOffset value) =>
+        new(value.UtcTicks - value.UtcTicks % 10, TimeSpan.Zero);
+}

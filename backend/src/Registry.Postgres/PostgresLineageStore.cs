@@ -1,0 +1,88 @@
+using Npgsql;
+using NpgsqlTypes;
+using Registry.Core.Features;
+using Registry.Core.Lineage;
+
+namespace Registry.Postgres;
+
+public sealed class PostgresLineageStore(NpgsqlDataSource dataSource) : ILineageStore
+{
+    public async Task<LineageGraph> WalkAsync(string featureName, int upstreamDepth, int downstreamDepth, CancellationToken ct)
+    {
+        // Two bounded breadth-first walks over the one edge table. UNION (not ALL) drops repeated
+        // (name, depth) pairs, so diamonds stay cheap; min(depth) keeps each node at its shortest distance.
+        // The graph is acyclic (checked on every write) and the depth bound guarantees termination anyway.
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var walk = new NpgsqlCommand("""
+            WITH RECURSIVE
+            up (name, depth) AS (
+                SELECT upstream_name, 1 FROM feature_upstreams WHERE feature_name = $1 AND $2 >= 1
+                UNION
+                SELECT u.upstream_name, up.depth + 1 FROM up JOIN feature_upstreams u ON u.feature_name = up.name WHERE up.depth < $2
+            ),
+            down (name, depth) AS (
+                SELECT feature_name, 1 FROM feature_upstreams WHERE upstream_name = $1 AND $3 >= 1
+                UNION
+                SELECT d.feature_name, down.depth + 1 FROM down JOIN feature_upstreams d ON d.upstream_name = down.name WHERE down.depth < $3
+            ),
+            reached (name, depth, direction) AS (
+                SELECT name, min(depth), 'upstream' FROM up GROUP BY name
+                UNION ALL
+                SELECT name, min(depth), 'downstream' FROM down GROUP BY name
+            )
+            SELECT r.name, f.status, f.owner, f.current_version, r.depth, r.direction
+            FROM reached r JOIN features f ON f.feature_name = r.name
+            ORDER BY r.direction DESC, r.depth, r.name
+            """, connection);
+        walk.Parameters.Add(new() { Value = featureName });
+        walk.Parameters.Add(new() { Value = upstreamDepth });
+        walk.Parameters.Add(new() { Value = downstreamDepth });
+
+        var nodes = new List<LineageNode>();
+        await using (var reader = await walk.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                nodes.Add(new LineageNode(reader.GetString(0), StoredJson.Parse<FeatureStatus>(reader.GetString(1)), reader.GetString(2),
+                    reader.GetString(3), reader.GetInt32(4),
+                    reader.GetString(5) == "upstream" ? LineageDirection.Upstream : LineageDirection.Downstream));
+            }
+        }
+
+        var names = nodes.Select(n => n.FeatureName).Append(featureName).ToArray();
+        await using var edgesCmd = new NpgsqlCommand("""
+            SELECT upstream_name, feature_name FROM feature_upstreams
+            WHERE feature_name = ANY ($1) AND upstream_name = ANY ($1)
+            ORDER BY upstream_name, feature_name
+            """, connection);
+        edgesCmd.Parameters.Add(new() { Value = names, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var edges = new List<LineageEdge>();
+        await using (var reader = await edgesCmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) edges.Add(new LineageEdge(reader.GetString(0), reader.GetString(1)));
+        return new LineageGraph(nodes, edges);
+    }
+
+    public async Task<IReadOnlyList<ModelUsage>> GetModelsAsync(IReadOnlyCollection<string> featureNames, DateTimeOffset? since,
+        string? environment, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT used_by_model, model_version, environment, max(usage_timestamp), count(*),
+                   array_agg(DISTINCT feature_name ORDER BY feature_name)
+            FROM feature_usage
+            WHERE feature_name = ANY ($1) AND ($2::timestamptz IS NULL OR usage_timestamp >= $2) AND ($3::text IS NULL OR environment = $3)
+            GROUP BY used_by_model, model_version, environment
+            ORDER BY max(usage_timestamp) DESC, used_by_model, model_version
+            """);
+        cmd.Parameters.Add(new() { Value = featureNames.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = (object?)since ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = (object?)environment ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        var result = new List<ModelUsage>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add(new ModelUsage(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2),
+                reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4), reader.GetFieldValue<string[]>(5)));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,190 @@
+using Npgsql;
+using NpgsqlTypes;
+using Registry.Core.Common;
+using Registry.Core.Usage;
+
+namespace Registry.Postgres;
+
+/// <summary>
+/// Usage records in feature_usage. Batches travel as parallel arrays (unnest), so a training run's hundreds of
+/// records cost one round trip, not one per record.
+/// </summary>
+public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStore
+{
+    private const string Columns = """
+        id, feature_name, feature_version, used_by_model, model_version, environment, feature_importance,
+        correlation_with_target, execution_id, execution_duration_ms, usage_timestamp, recorded_at
+        """;
+
+    public async Task<IReadOnlyList<VersionLookup>> FindVersionsAsync(IReadOnlyCollection<VersionRef> versions, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT t.name, t.version_key, f.feature_name IS NOT NULL, v.version
+            FROM unnest($1::text[], $2::text[]) AS t (name, version_key)
+            LEFT JOIN features f ON f.feature_name = t.name
+            LEFT JOIN feature_versions v ON v.feature_name = t.name AND v.version_key = t.version_key
+            """);
+        cmd.Parameters.Add(new() { Value = versions.Select(v => v.FeatureName).ToArray() });
+        cmd.Parameters.Add(new() { Value = versions.Select(v => v.VersionKey).ToArray() });
+        var result = new List<VersionLookup>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            result.Add(new(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        return result;
+    }
+
+    public async Task<IReadOnlyList<FeatureUsage>> RecordAsync(IReadOnlyList<FeatureUsage> records, CancellationToken ct)
+    {
+        var perFeature = records.GroupBy(r => r.FeatureName, StringComparer.Ordinal)
+            .Select(g => (Name: g.Key, Count: (long)g.Count(), Last: g.Max(r => r.UsageTimestamp)))
+            .OrderBy(g => g.Name, StringComparer.Ordinal)
+            .ToList();
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        // Three statements, one round trip.
+        await using var batch = new NpgsqlBatch(connection, tx);
+
+        // Row locks in name order: two batches touching the same features queue up instead of deadlocking.
+        var lockRows = new NpgsqlBatchCommand("""
+            SELECT feature_name FROM features WHERE feature_name = ANY($1) ORDER BY feature_name FOR NO KEY UPDATE
+            """);
+        lockRows.Parameters.Add(new() { Value = perFeature.Select(f => f.Name).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        batch.BatchCommands.Add(lockRows);
+
+        // ORDER BY position makes the identity follow the input order, so sorting the answer by id restores it.
+        var insert = new NpgsqlBatchCommand($"""
+            INSERT INTO feature_usage (feature_name, feature_version, used_by_model, model_version, environment, feature_importance,
+                correlation_with_target, execution_id, execution_duration_ms, usage_timestamp)
+            SELECT name, version, model, model_version, environment, importance, correlation, execution_id, duration, used_at
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[],
+                        $9::float8[], $10::timestamptz[])
+                WITH ORDINALITY AS t (name, version, model, model_version, environment, importance, correlation, execution_id,
+                                      duration, used_at, position)
+            ORDER BY position
+            RETURNING {Columns}
+            """);
+        insert.Parameters.Add(new() { Value = records.Select(r => r.FeatureName).ToArray() });
+        insert.Parameters.Add(new() { Value = records.Select(r => r.FeatureVersion).ToArray() });
+        insert.Parameters.Add(new() { Value = records.Select(r => r.UsedByModel).ToArray() });
+        insert.Parameters.Add(new() { Value = records.Select(r => r.ModelVersion).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        insert.Parameters.Add(new() { Value = records.Select(r => StoredJson.Wire(r.Environment)).ToArray() });
+        insert.Parameters.Add(new() { Value = records.Select(r => r.FeatureImportance).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double });
+        insert.Parameters.Add(new() { Value = records.Select(r => r.CorrelationWithTarget).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double });
+        insert.Parameters.Add(new() { Value = records.Select(r => r.ExecutionId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        insert.Parameters.Add(new() { Value = records.Select(r => r.ExecutionDurationMs).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double });
+        insert.Parameters.Add(new() { Value = records.Select(r => r.UsageTimestamp).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        batch.BatchCommands.Add(insert);
+
+        // Increments computed by the database, not read-modify-write: concurrent recorders lose nothing. The revision
+        // stays: usage is not a definition change, so it must not fail anyone's If-Match.
+        var bump = new NpgsqlBatchCommand("""
+            UPDATE features f
+            SET usage_count = f.usage_count + t.n, last_used_at = GREATEST(f.last_used_at, t.last_used_at)
+            FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS t (name, n, last_used_at)
+            WHERE f.feature_name = t.name
+            """);
+        bump.Parameters.Add(new() { Value = perFeature.Select(f => f.Name).ToArray() });
+        bump.Parameters.Add(new() { Value = perFeature.Select(f => f.Count).ToArray() });
+        bump.Parameters.Add(new() { Value = perFeature.Select(f => f.Last).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        batch.BatchCommands.Add(bump);
+
+        var stored = new List<FeatureUsage>(records.Count);
+        try
+        {
+            await using (var reader = await batch.ExecuteReaderAsync(ct))
+            {
+                await reader.NextResultAsync(ct);
+                while (await reader.ReadAsync(ct)) stored.Add(Read(reader));
+                while (await reader.NextResultAsync(ct)) { }
+            }
+            await tx.CommitAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            // A feature vanished between the service's check and this insert.
+            throw new NotFoundException($"One of these features no longer exists: {string.Join(", ", perFeature.Select(f => f.Name))}.");
+        }
+        return stored.OrderBy(r => r.Id).ToList();
+    }
+
+    public async Task<UsagePage> ListAsync(string featureName, int skip, int limit, CancellationToken ct)
+    {
+        // The page and the total in one round trip; the page reads the (feature_name, usage_timestamp DESC) index.
+        await using var batch = dataSource.CreateBatch();
+        var page = new NpgsqlBatchCommand($"""
+            SELECT {Columns} FROM feature_usage
+            WHERE feature_name = $1
+            ORDER BY usage_timestamp DESC, id DESC
+            OFFSET $2 LIMIT $3
+            """);
+        page.Parameters.Add(new() { Value = featureName });
+        page.Parameters.Add(new() { Value = skip });
+        page.Parameters.Add(new() { Value = limit });
+        var count = new NpgsqlBatchCommand("SELECT count(*) FROM feature_usage WHERE feature_name = $1");
+        count.Parameters.Add(new() { Value = featureName });
+        batch.BatchCommands.Add(page);
+        batch.BatchCommands.Add(count);
+
+        var items = new List<FeatureUsage>();
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) items.Add(Read(reader));
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return new UsagePage(items, reader.GetInt64(0));
+    }
+
+    public async Task<UsageStatistics> GetStatisticsAsync(string featureName, CancellationToken ct)
+    {
+        // The empty grouping set is the overall row (present even without records); the other, one row per version.
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT GROUPING(feature_version) = 1 AS overall, feature_version,
+                   count(*), count(DISTINCT used_by_model),
+                   count(*) FILTER (WHERE environment = 'dev'),
+                   count(*) FILTER (WHERE environment = 'staging'),
+                   count(*) FILTER (WHERE environment = 'production'),
+                   avg(feature_importance), avg(correlation_with_target), max(usage_timestamp)
+            FROM feature_usage
+            WHERE feature_name = $1
+            GROUP BY GROUPING SETS ((), (feature_version))
+            """);
+        cmd.Parameters.Add(new() { Value = featureName });
+        UsageFigures? overall = null;
+        var byVersion = new List<VersionUsageFigures>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var figures = new UsageFigures(
+                reader.GetInt64(2),
+                reader.GetInt64(3),
+                new Dictionary<UsageEnvironment, long>
+                {
+                    [UsageEnvironment.Dev] = reader.GetInt64(4),
+                    [UsageEnvironment.Staging] = reader.GetInt64(5),
+                    [UsageEnvironment.Production] = reader.GetInt64(6),
+                },
+                reader.IsDBNull(7) ? null : reader.GetDouble(7),
+                reader.IsDBNull(8) ? null : reader.GetDouble(8),
+                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9));
+            if (reader.GetBoolean(0)) overall = figures;
+            else byVersion.Add(new VersionUsageFigures(reader.GetString(1), figures));
+        }
+        return new UsageStatistics(featureName, overall!, byVersion);
+    }
+
+    private static FeatureUsage Read(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        FeatureName = r.GetString(1),
+        FeatureVersion = r.GetString(2),
+        UsedByModel = r.GetString(3),
+        ModelVersion = r.IsDBNull(4) ? null : r.GetString(4),
+        Environment = StoredJson.Parse<UsageEnvironment>(r.GetString(5)),
+        FeatureImportance = r.IsDBNull(6) ? null : r.GetDouble(6),
+        CorrelationWithTarget = r.IsDBNull(7) ? null : r.GetDouble(7),
+        ExecutionId = r.IsDBNull(8) ? null : r.GetString(8),
+        ExecutionDurationMs = r.IsDBNull(9) ? null : r.GetDouble(9),
+        UsageTimestamp = r.GetFieldValue<DateTimeOffset>(10),
+        RecordedAt = r.GetFieldValue<DateTimeOffset>(11),
+    };
+}
