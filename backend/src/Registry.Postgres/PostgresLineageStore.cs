@@ -12,6 +12,8 @@ public sealed class PostgresLineageStore(NpgsqlDataSource dataSource) : ILineage
         // Two bounded breadth-first walks over the one edge table. UNION (not ALL) drops repeated
         // (name, depth) pairs, so diamonds stay cheap; min(depth) keeps each node at its shortest distance.
         // The graph is acyclic (checked on every write) and the depth bound guarantees termination anyway.
+        // The LATERAL lookup (OFFSET 0 keeps it from being flattened) reads each reached feature by its key;
+        // a plain join let the planner hash-scan all features, a cost that grew with the registry, not the lineage.
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var walk = new NpgsqlCommand("""
             WITH RECURSIVE
@@ -31,7 +33,7 @@ public sealed class PostgresLineageStore(NpgsqlDataSource dataSource) : ILineage
                 SELECT name, min(depth), 'downstream' FROM down GROUP BY name
             )
             SELECT r.name, f.status, f.owner, f.current_version, r.depth, r.direction
-            FROM reached r JOIN features f ON f.feature_name = r.name
+            FROM reached r CROSS JOIN LATERAL (SELECT status, owner, current_version FROM features f WHERE f.feature_name = r.name OFFSET 0) f
             ORDER BY r.direction DESC, r.depth, r.name
             """, connection);
         walk.Parameters.Add(new() { Value = featureName });
