@@ -75,9 +75,7 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
 
     public Task<FeaturePage> ListAsync(FeatureListQuery query, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (query.Skip < 0) errors["skip"] = ["skip must be 0 or more."];
-        if (query.Limit is < 1 or > MaxLimit) errors["limit"] = [$"limit must be between 1 and {MaxLimit}."];
+        var errors = Paging.Errors(query.Skip, query.Limit, MaxLimit);
         if (query.Search is { Length: > 200 }) errors["search"] = ["search is at most 200 characters."];
         if (errors.Count > 0) throw new InvalidInputException(errors);
         return store.ListAsync(query with { Tags = query.Tags.Where(t => t.Length > 0).Distinct().ToList() }, ct);

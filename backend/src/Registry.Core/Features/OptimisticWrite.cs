@@ -30,11 +30,4 @@ internal static class OptimisticWrite
             await Task.Delay(Random.Shared.Next(1, 5 * round), ct);
         }
     }
-
-    /// <summary>PostgreSQL keeps microseconds; truncating makes an answer equal a later read of the same row.</summary>
-    public static DateTimeOffset Now(this TimeProvider clock)
-    {
-        var now = clock.GetUtcNow();
-        return new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero);
-    }
 }

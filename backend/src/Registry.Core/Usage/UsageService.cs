@@ -36,10 +36,7 @@ public sealed class UsageService(IUsageStore store, IFeatureStore features, Time
     public async Task<UsagePage> ListAsync(string featureName, int skip, int limit, CancellationToken ct)
     {
         FeatureService.CheckName(featureName);
-        var errors = new Dictionary<string, string[]>();
-        if (skip < 0) errors["skip"] = ["skip must be 0 or more."];
-        if (limit is < 1 or > MaxLimit) errors["limit"] = [$"limit must be between 1 and {MaxLimit}."];
-        if (errors.Count > 0) throw new InvalidInputException(errors);
+        if (Paging.Errors(skip, limit, MaxLimit) is { Count: > 0 } errors) throw new InvalidInputException(errors);
         await ThrowIfUnknownAsync(featureName, ct);
         return await store.ListAsync(featureName, skip, limit, ct);
     }
@@ -99,7 +96,7 @@ public sealed class UsageService(IUsageStore store, IFeatureStore features, Time
             CorrelationWithTarget = r.CorrelationWithTarget,
             ExecutionId = r.ExecutionId,
             ExecutionDurationMs = r.ExecutionDurationMs,
-            UsageTimestamp = r.UsageTimestamp is { } at ? Microseconds(at) : now,
+            UsageTimestamp = r.UsageTimestamp?.ToMicroseconds() ?? now,
         }).ToList();
         return await store.RecordAsync(records, ct);
     }
@@ -108,8 +105,4 @@ public sealed class UsageService(IUsageStore store, IFeatureStore features, Time
     {
         if ((await features.GetStatusesAsync([featureName], ct)).Count == 0) throw FeatureService.NotFound(featureName);
     }
-
-    /// <summary>PostgreSQL keeps microseconds; truncating here makes the 201 answer equal a later read.</summary>
-    private static DateTimeOffset Microseconds(DateTimeOffset value) =>
-        new(value.UtcTicks - value.UtcTicks % 10, TimeSpan.Zero);
 }
