@@ -161,24 +161,6 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         return result;
     }
 
-    public async Task<IReadOnlyList<string>?> FindUpstreamPathAsync(string from, string target, CancellationToken ct)
-    {
-        // Breadth-first over upstream edges; the path array both reports the route and stops revisits.
-        await using var cmd = dataSource.CreateCommand("""
-            WITH RECURSIVE walk (name, path) AS (
-                SELECT $1::text, ARRAY[$1::text]
-                UNION ALL
-                SELECT u.upstream_name, w.path || u.upstream_name
-                FROM walk w JOIN feature_upstreams u ON u.feature_name = w.name
-                WHERE NOT u.upstream_name = ANY (w.path) AND w.name <> $2
-            )
-            SELECT path FROM walk WHERE name = $2 ORDER BY cardinality(path) LIMIT 1
-            """);
-        cmd.Parameters.Add(new() { Value = from });
-        cmd.Parameters.Add(new() { Value = target });
-        return await cmd.ExecuteScalarAsync(ct) is string[] path ? path : null;
-    }
-
     private async Task<long> CountAsync(string whereSql, List<NpgsqlParameter> parameters, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand($"SELECT count(*) FROM features f {whereSql}");
@@ -218,7 +200,22 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         }
 
         // Under the lock, the graph seen here is final: refuse the write if it now has a cycle through this feature.
-        await using var check = new NpgsqlCommand("""
+        // Reachability first: UNION over names visits each feature once, so the common case stays linear in the graph.
+        await using (var reach = new NpgsqlCommand("""
+            WITH RECURSIVE reach (name) AS (
+                SELECT upstream_name FROM feature_upstreams WHERE feature_name = $1
+                UNION
+                SELECT u.upstream_name FROM reach r JOIN feature_upstreams u ON u.feature_name = r.name WHERE r.name <> $1
+            )
+            SELECT EXISTS (SELECT 1 FROM reach WHERE name = $1)
+            """, connection, tx))
+        {
+            reach.Parameters.Add(new() { Value = feature.FeatureName });
+            if (await reach.ExecuteScalarAsync(ct) is not true) return;
+        }
+
+        // Only a write that is refused pays for naming the cycle: the shortest path back to the feature.
+        await using var path = new NpgsqlCommand("""
             WITH RECURSIVE walk (name, path) AS (
                 SELECT u.upstream_name, ARRAY[$1::text, u.upstream_name] FROM feature_upstreams u WHERE u.feature_name = $1
                 UNION ALL
@@ -226,17 +223,15 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
                 FROM walk w JOIN feature_upstreams u ON u.feature_name = w.name
                 WHERE NOT u.upstream_name = ANY (w.path[2:]) AND w.name <> $1
             )
-            SELECT path FROM walk WHERE name = $1 LIMIT 1
+            SELECT path FROM walk WHERE name = $1 ORDER BY cardinality(path) LIMIT 1
             """, connection, tx);
-        check.Parameters.Add(new() { Value = feature.FeatureName });
-        if (await check.ExecuteScalarAsync(ct) is string[] cycle)
+        path.Parameters.Add(new() { Value = feature.FeatureName });
+        var cycle = (string[])(await path.ExecuteScalarAsync(ct))!;
+        throw new RuleViolationException("Dependency cycle.",
+            $"This change to '{feature.FeatureName}' would close a cycle: {string.Join(" -> ", cycle)}.")
         {
-            throw new RuleViolationException("Dependency cycle.",
-                $"This change to '{feature.FeatureName}' would close a cycle: {string.Join(" -> ", cycle)}.")
-            {
-                Extensions = new Dictionary<string, object?> { ["cycle"] = cycle },
-            };
-        }
+            Extensions = new Dictionary<string, object?> { ["cycle"] = cycle },
+        };
     }
 
     private static async Task RecordRevisionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureDefinition feature, CancellationToken ct)

@@ -30,12 +30,6 @@ public interface IFeatureStore
 
     /// <summary>Features that list <paramref name="featureName"/> among their upstream features.</summary>
     Task<IReadOnlyList<FeatureSummary>> GetDirectDownstreamAsync(string featureName, CancellationToken ct);
-
-    /// <summary>
-    /// A dependency path from <paramref name="from"/> back to <paramref name="target"/> following upstream
-    /// edges (from, …, target), or null if <paramref name="target"/> is not upstream of <paramref name="from"/>.
-    /// </summary>
-    Task<IReadOnlyList<string>?> FindUpstreamPathAsync(string from, string target, CancellationToken ct);
 }
 
 public sealed record FeatureSummary(string FeatureName, FeatureStatus Status, string Owner, string CurrentVersion);
