@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Registry.Postgres;
 using Registry.Postgres.LocalCluster;
 
 namespace Registry.Benchmarks;
@@ -84,7 +85,7 @@ internal static class LineageBenchmark
     private static async Task<List<string>> WalkAsync(NpgsqlDataSource dataSource, string root, int up, int down, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var cmd = new NpgsqlCommand(LineageSql.Walk, connection);
+        await using var cmd = new NpgsqlCommand(PostgresLineageStore.WalkSql, connection);
         cmd.Parameters.Add(new() { Value = root });
         cmd.Parameters.Add(new() { Value = up });
         cmd.Parameters.Add(new() { Value = down });
@@ -102,10 +103,10 @@ internal static class LineageBenchmark
     {
         var affected = (await WalkAsync(dataSource, graph.Top, 0, 100, ct)).Prepend(graph.Top).ToArray();
         return new ServerTimes(
-            await ExplainAsync(dataSource, LineageSql.Walk, () => WalkParameters(graph.Bottom, depth, 0), ct),
-            await ExplainAsync(dataSource, LineageSql.Walk, () => WalkParameters(graph.Top, 0, depth), ct),
-            await ExplainAsync(dataSource, LineageSql.Walk, () => WalkParameters(graph.Top, 0, 100), ct),
-            await ExplainAsync(dataSource, LineageSql.Models, () =>
+            await ExplainAsync(dataSource, PostgresLineageStore.WalkSql, () => WalkParameters(graph.Bottom, depth, 0), ct),
+            await ExplainAsync(dataSource, PostgresLineageStore.WalkSql, () => WalkParameters(graph.Top, 0, depth), ct),
+            await ExplainAsync(dataSource, PostgresLineageStore.WalkSql, () => WalkParameters(graph.Top, 0, 100), ct),
+            await ExplainAsync(dataSource, PostgresLineageStore.ModelsSql, () =>
             [
                 new() { Value = affected, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
                 new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },

@@ -37,7 +37,7 @@ internal static class LineageReport
         }
         Line($"");
         var ratio = byId["a"].P50 / byId["d"].P50;
-        Line($"**Ratio, same run: HTTP lineage (a) p50 / raw SQL walk (d) p50 = {ratio:F1}×.** (d) is one statement; a lineage request runs five: the feature read, the walk asked for and the edges among its nodes, then a downstream walk to depth 100 and its edges for `total_dependents_count` (empty from a deepest-layer root). Impact runs four: the feature read, the downstream walk to depth 100 and its edges, the models query.");
+        Line($"**Ratio, same run: HTTP lineage (a) p50 / raw SQL walk (d) p50 = {ratio:F1}×.** (d) is one statement; a lineage request runs four: the feature read, the walk asked for and the edges among its nodes, then a downstream walk to depth 100 for `total_dependents_count` (empty from a deepest-layer root). Impact runs three: the feature read, the downstream walk to depth 100, the models query.");
         Line($"");
         var s = run.Server;
         Line($"Server side, same run (EXPLAIN ANALYZE with TIMING OFF, median of 5; execution + planning, the statements are not prepared so each call is planned): walk (a) {s.WalkUp.Execution:F2} + {s.WalkUp.Planning:F2} ms; walk (b) {s.WalkDown.Execution:F2} + {s.WalkDown.Planning:F2} ms; impact's downstream walk to depth 100 {s.WalkDownImpact.Execution:F2} + {s.WalkDownImpact.Planning:F2} ms; impact's models query over {s.ImpactFeatures} features {s.Models.Execution:F2} + {s.Models.Planning:F2} ms.");

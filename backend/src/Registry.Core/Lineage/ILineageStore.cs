@@ -5,9 +5,12 @@ public interface ILineageStore
 {
     /// <summary>
     /// Every feature within <paramref name="upstreamDepth"/> / <paramref name="downstreamDepth"/> edges of the root
-    /// (0 skips a direction), each once at its shortest depth, plus the edges among them and the root.
+    /// (0 skips a direction), each once at its shortest depth.
     /// </summary>
-    Task<LineageGraph> WalkAsync(string featureName, int upstreamDepth, int downstreamDepth, CancellationToken ct);
+    Task<IReadOnlyList<LineageNode>> WalkAsync(string featureName, int upstreamDepth, int downstreamDepth, CancellationToken ct);
+
+    /// <summary>The edges among the given features (to draw a walk's graph).</summary>
+    Task<IReadOnlyList<LineageEdge>> GetEdgesAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct);
 
     /// <summary>Models that used any of the features, grouped by model, model version and environment, most recent first.</summary>
     Task<IReadOnlyList<ModelUsage>> GetModelsAsync(IReadOnlyCollection<string> featureNames, DateTimeOffset? since, string? environment, CancellationToken ct);

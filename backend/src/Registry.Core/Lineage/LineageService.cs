@@ -20,27 +20,27 @@ public sealed class LineageService(IFeatureStore features, ILineageStore lineage
         var limit = recursive ? depth ?? DefaultDepth : 1;
         var up = direction is LineageDirection.Upstream or LineageDirection.Both ? limit : 0;
         var down = direction is LineageDirection.Downstream or LineageDirection.Both ? limit : 0;
-        var graph = await lineage.WalkAsync(featureName, up, down, ct);
+        var nodes = await lineage.WalkAsync(featureName, up, down, ct);
+        var edges = await lineage.GetEdgesAsync(nodes.Select(n => n.FeatureName).Append(featureName).ToList(), ct);
 
-        // The counts describe the feature, whatever part of the graph was asked for.
+        // The count describes the feature, whatever part of the graph was asked for.
         var dependents = down >= MaxDepth
-            ? graph.Nodes.Count(n => n.Direction == LineageDirection.Downstream)
-            : (await lineage.WalkAsync(featureName, 0, MaxDepth, ct)).Nodes.Count;
+            ? nodes.Count(n => n.Direction == LineageDirection.Downstream)
+            : (await lineage.WalkAsync(featureName, 0, MaxDepth, ct)).Count;
 
-        List<string> Names(LineageDirection d) => graph.Nodes.Where(n => n.Direction == d).Select(n => n.FeatureName).ToList();
+        List<string> Names(LineageDirection d) => nodes.Where(n => n.Direction == d).Select(n => n.FeatureName).ToList();
         return new LineageResult(
             feature, recursive, direction, limit,
             feature.UpstreamFeatures, feature.DownstreamFeatures,
-            up > 0 ? Names(LineageDirection.Upstream) : [],
-            down > 0 ? Names(LineageDirection.Downstream) : [],
-            feature.DownstreamFeatures.Count, dependents, graph);
+            Names(LineageDirection.Upstream), Names(LineageDirection.Downstream),
+            feature.DownstreamFeatures.Count, dependents, new LineageGraph(nodes, edges));
     }
 
     /// <summary>Every downstream feature, recursively, and every model that used this feature or any of them.</summary>
     public async Task<ImpactResult> GetImpactAsync(string featureName, CancellationToken ct)
     {
         var feature = await GetFeatureAsync(featureName, ct);
-        var downstream = (await lineage.WalkAsync(featureName, 0, MaxDepth, ct)).Nodes;
+        var downstream = await lineage.WalkAsync(featureName, 0, MaxDepth, ct);
         var affected = downstream.Select(n => n.FeatureName).Prepend(featureName).ToList();
         var models = await lineage.GetModelsAsync(affected, since: null, environment: null, ct);
         var activeDirect = downstream.Where(n => n.Depth == 1 && n.Status == FeatureStatus.Active).Select(n => n.FeatureName).ToList();

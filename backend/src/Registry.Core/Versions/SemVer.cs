@@ -29,6 +29,10 @@ public static class SemVer
         _ => new SemanticVersion(highest.Major, highest.Minor, highest.Patch + 1),
     };
 
+    /// <summary>The highest version by precedence; every feature has at least 1.0.0.</summary>
+    public static SemanticVersion Highest(IEnumerable<FeatureVersion> versions) =>
+        versions.Select(v => Parse(v.Version)).Max(VersionComparer.Default)!;
+
     /// <summary>Newest first by SemVer precedence: 1.10.0, 1.0.1, 1.0.0, 1.0.0-rc.1.</summary>
     public static IEnumerable<FeatureVersion> NewestFirst(IEnumerable<FeatureVersion> versions) =>
         versions.OrderByDescending(v => Parse(v.Version), VersionComparer.Default);

@@ -33,7 +33,7 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
             // Rules are checked against this feature's data type, so they are validated here, not by the validator.
             FeatureService.ThrowIfInvalid(new VersionRulesValidator(current.DataType).Validate(request));
             var existing = await versions.ListAsync(featureName, ct);
-            var highest = existing.Select(v => SemVer.Parse(v.Version)).Max(VersionComparer.Default)!;
+            var highest = SemVer.Highest(existing);
             var next = requested ?? SemVer.Bump(highest, request.Bump!.Value);
             CheckOrdering(featureName, next, highest, existing, request.BreakingChanges ?? false);
 
@@ -120,7 +120,7 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
                 throw new RuleViolationException("Already the current version.", $"{target.Version} is already the current version of '{featureName}'.");
 
             var existing = await versions.ListAsync(featureName, ct);
-            var highest = existing.Select(v => SemVer.Parse(v.Version)).Max(VersionComparer.Default)!;
+            var highest = SemVer.Highest(existing);
             var now = clock.Now();
             var reason = string.IsNullOrWhiteSpace(request?.Reason) ? "" : $" {request.Reason.Trim()}";
             var version = new FeatureVersion
