@@ -109,20 +109,16 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
         TransitionAsync(featureName, FeatureLifecycle.Deprecate, FeatureStatus.Deprecated, ifMatch, ct);
 
     /// <summary>A soft delete: the feature is archived, its name stays reserved and its history kept.</summary>
-    public async Task DeleteAsync(string featureName, int? ifMatch, CancellationToken ct)
-    {
-        CheckName(featureName);
-        var current = await store.GetAsync(featureName, ct) ?? throw NotFound(featureName);
-        // Deleting twice is not an error: the resource is already in the state the client asked for.
-        if (current.Status == FeatureStatus.Archived && ifMatch is null) return;
-        await TransitionAsync(featureName, FeatureLifecycle.Delete, FeatureStatus.Archived, ifMatch, ct);
-    }
+    public Task DeleteAsync(string featureName, int? ifMatch, CancellationToken ct) =>
+        TransitionAsync(featureName, FeatureLifecycle.Delete, FeatureStatus.Archived, ifMatch, ct);
 
     private Task<FeatureDefinition> TransitionAsync(string featureName, string action, FeatureStatus target, int? ifMatch, CancellationToken ct)
     {
         CheckName(featureName);
         return ChangeAsync(featureName, ifMatch, async current =>
         {
+            // Deleting twice is not an error: the resource is already in the state the client asked for.
+            if (action == FeatureLifecycle.Delete && current.Status == FeatureStatus.Archived && ifMatch is null) return null;
             if (!FeatureLifecycle.CanApply(current.Status, action))
             {
                 var allowed = FeatureLifecycle.AllowedActions(current.Status);
@@ -161,11 +157,12 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
         };
     }
 
-    private Task<FeatureDefinition> ChangeAsync(string featureName, int? ifMatch, Func<FeatureDefinition, Task<FeatureDefinition>> change, CancellationToken ct) =>
+    /// <summary>A change returning null means there is nothing to write: the current definition is the answer.</summary>
+    private Task<FeatureDefinition> ChangeAsync(string featureName, int? ifMatch, Func<FeatureDefinition, Task<FeatureDefinition?>> change, CancellationToken ct) =>
         OptimisticWrite.RunAsync(store, featureName, ifMatch, async current =>
         {
-            var changed = await change(current) with { UpdatedAt = Now(), Revision = current.Revision + 1 };
-            return await store.UpdateAsync(changed, current.Revision, ct);
+            if (await change(current) is not { } changed) return current;
+            return await store.UpdateAsync(changed with { UpdatedAt = Now(), Revision = current.Revision + 1 }, current.Revision, ct);
         }, ct);
 
     /// <summary>
