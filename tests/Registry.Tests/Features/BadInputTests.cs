@@ -39,6 +39,13 @@ public sealed class BadInputTests(RegistryApiFactory factory) : IClassFixture<Re
         { "null ratio above 1", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "validation_rules": [{"rule_type": "null_check", "parameters": {"max_null_ratio": 2}}]}""", "validation_rules[0].parameters" },
         { "empty allowed values", """{"feature_name": "abc", "feature_type": "raw", "data_type": "string", "owner": "o", "validation_rules": [{"rule_type": "allowed_values", "parameters": {"values": []}}]}""", "validation_rules[0].parameters" },
         { "invalid regex", """{"feature_name": "abc", "feature_type": "raw", "data_type": "string", "owner": "o", "validation_rules": [{"rule_type": "regex", "parameters": {"pattern": "(unclosed"}}]}""", "validation_rules[0].parameters" },
+        { "NUL in owner", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o\u0000x"}""", "owner" },
+        { "NUL in description", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "description": "a\u0000"}""", "description" },
+        { "NUL in a tag", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "tags": ["a\u0000b"]}""", "tags[0]" },
+        { "NUL in code", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "transformation": {"transformation_type": "sql", "code": "x\u0000"}}""", "transformation.code" },
+        { "NUL in a parameter value", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "transformation": {"transformation_type": "sql", "code": "x", "parameters": {"p": ["\u0000"]}}}""", "transformation.parameters.p" },
+        { "NUL in a parameter name", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "transformation": {"transformation_type": "sql", "code": "x", "parameters": {"p\u0000": 1}}}""", "transformation.parameters" },
+        { "duplicate property", """{"feature_name": "abc", "feature_name": "abd", "feature_type": "raw", "data_type": "float", "owner": "o"}""", "feature_name" },
         { "unknown rule type", """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "validation_rules": [{"rule_type": "vibes"}]}""", "validation_rules[0].rule_type" },
     };
 

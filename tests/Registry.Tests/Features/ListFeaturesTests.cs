@@ -63,6 +63,7 @@ public sealed class ListFeaturesTests(RegistryApiFactory factory) : IClassFixtur
     [InlineData("?search=%25", "news_sentiment")]
     [InlineData("?feature_type=raw&tags=volume&owner=data-eng", "price_volume")]
     [InlineData("?owner=nobody", "")]
+    [InlineData("?tags=&search=", "macd_12_26,news_sentiment,price_close,price_volume,rsi_14")]
     public async Task Filters_combine(string query, string expected)
     {
         var page = await GetListAsync(query);
@@ -93,6 +94,9 @@ public sealed class ListFeaturesTests(RegistryApiFactory factory) : IClassFixtur
     [InlineData("?limit=ten", "limit")]
     [InlineData("?feature_type=crystal_ball", "feature_type")]
     [InlineData("?status=gone", "status")]
+    [InlineData("?owner=a%00b", "owner")]
+    [InlineData("?search=%00", "search")]
+    [InlineData("?tags=%00", "tags")]
     public async Task Bad_query_parameters_are_400_naming_them(string query, string field)
     {
         var problem = await (await _client.GetAsync($"{FeatureApi.Url}{query}")).ExpectProblemAsync(400);

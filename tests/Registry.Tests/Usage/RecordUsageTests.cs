@@ -113,6 +113,7 @@ public sealed class RecordUsageTests(RegistryApiFactory factory) : IClassFixture
         { "correlation below -1", b => b["correlation_with_target"] = -1.01, "correlation_with_target" },
         { "importance as text", b => b["feature_importance"] = "high", "feature_importance" },
         { "empty execution_id", b => b["execution_id"] = "", "execution_id" },
+        { "NUL in used_by_model", b => b["used_by_model"] = "m\u0000", "used_by_model" },
         { "negative duration", b => b["execution_duration_ms"] = -1, "execution_duration_ms" },
         { "timestamp not ISO 8601", b => b["usage_timestamp"] = "yesterday", "usage_timestamp" },
         { "timestamp in the future", b => b["usage_timestamp"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O"), "usage_timestamp" },

@@ -224,4 +224,14 @@ public sealed class VersionTests(RegistryApiFactory factory) : IClassFixture<Reg
         await (await _client.GetAsync($"{Versions("v_diff")}/1.0.0/diff/7.0.0")).ExpectProblemAsync(404);
         await (await _client.GetAsync($"{Versions("v_diff")}/one/diff/1.0.0")).ExpectProblemAsync(400);
     }
+
+    [Fact]
+    public async Task A_bump_past_the_largest_version_number_is_422()
+    {
+        await _client.CreateAsync(FeatureApi.Minimal("v_max"));
+        await (await Publish("v_max", Body("2147483647.2147483647.2147483647"))).ExpectAsync(201);
+        foreach (var kind in new[] { "major", "minor", "patch" })
+            await (await Publish("v_max", $$"""{"bump": "{{kind}}", "created_by": "x"}""")).ExpectProblemAsync(422);
+        await (await _client.PostAsync($"{FeatureApi.Url}/v_max/rollback?target_version=1.0.0", null)).ExpectProblemAsync(422);
+    }
 }

@@ -44,7 +44,7 @@ public sealed class FeaturesController(FeatureService features) : ControllerBase
         [FromQuery(Name = "limit")] int limit = FeatureService.DefaultLimit,
         CancellationToken ct = default)
     {
-        var tagList = (tags ?? []).SelectMany(t => t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var tagList = (tags ?? []).OfType<string>().SelectMany(t => t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
         var page = await features.ListAsync(new FeatureListQuery(featureType, status, owner, tagList, search, skip, limit), ct);
         return new FeatureListResponse(page.Features.Select(f => f.ToResponse()).ToList(), page.Total, skip, limit);
     }

@@ -72,6 +72,14 @@ internal static partial class InvalidInput
             return (missing.Groups[1].Value.Split(',')[0].Trim(' ', '\''), "This field is required.");
         if (ConvertTo().Match(message) is { Success: true } convert)
             return (field, Expected(convert.Groups[1].Value));
+        if (message.StartsWith(NoNul.Message, StringComparison.Ordinal))
+        {
+            // A NUL in a dictionary key lands in the path itself: name the dictionary instead.
+            var at = field.Contains('\0', StringComparison.Ordinal) ? field[..Math.Max(0, field.LastIndexOf('.'))] : field;
+            return (at.Length == 0 ? BodyKey : at, NoNul.Message);
+        }
+        if (DuplicateProperty().Match(message) is { Success: true } duplicate)
+            return (field, $"Property '{duplicate.Groups[1].Value}' is given more than once; give each field once.");
         if (field == "as_of" && message.StartsWith("The value", StringComparison.Ordinal))
             return (field, message.TrimEnd('.') + ". Expected an ISO 8601 date-time, e.g. 2025-01-01T00:00:00Z.");
         if (RequiredField().IsMatch(message))
@@ -121,6 +129,9 @@ internal static partial class InvalidInput
 
     [GeneratedRegex(@"The JSON property '([^']+)' could not be mapped")]
     private static partial Regex UnmappedProperty();
+
+    [GeneratedRegex(@"Duplicate property '([^']+)'")]
+    private static partial Regex DuplicateProperty();
 
     [GeneratedRegex(@"missing required properties including: (.+?)\.?\s*(Path|$)")]
     private static partial Regex MissingRequired();

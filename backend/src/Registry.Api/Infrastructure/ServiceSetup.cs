@@ -42,6 +42,10 @@ public static class ServiceSetup
         json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         json.Converters.Add(new UtcDateTimeOffsetConverter());
+        json.Converters.Add(new NoNulStringConverter());
+        json.Converters.Add(new NoNulJsonElementConverter());
+        // {"owner": "a", "owner": "b"} is ambiguous: refuse it rather than let the last one win.
+        json.AllowDuplicateProperties = false;
         // A misspelt field silently ignored is a bug shipped to production; refuse it instead.
         json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     }

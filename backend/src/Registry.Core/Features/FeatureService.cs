@@ -77,6 +77,12 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
     {
         var errors = Paging.Errors(query.Skip, query.Limit, MaxLimit);
         if (query.Search is { Length: > 200 }) errors["search"] = ["search is at most 200 characters."];
+        // Query strings reach SQL as text, and PostgreSQL text cannot hold NUL.
+        foreach (var (field, values) in new[] { ("owner", new[] { query.Owner }), ("search", [query.Search]), ("tags", query.Tags.ToArray()) })
+        {
+            if (values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
+                errors[field] = ["Text cannot contain NUL characters (\\u0000)."];
+        }
         if (errors.Count > 0) throw new InvalidInputException(errors);
         return store.ListAsync(query with { Tags = query.Tags.Where(t => t.Length > 0).Distinct().ToList() }, ct);
     }

@@ -24,6 +24,9 @@ public static class SemVer
     /// </summary>
     public static SemanticVersion Bump(SemanticVersion highest, VersionBump bump) => bump switch
     {
+        _ when (bump == VersionBump.Major ? highest.Major : bump == VersionBump.Minor ? highest.Minor : highest.Patch) == int.MaxValue =>
+            throw new Common.RuleViolationException("The version cannot be bumped.",
+                $"{highest} has no next {bump.ToString().ToLowerInvariant()} version: its {bump.ToString().ToLowerInvariant()} number is the largest there is."),
         VersionBump.Major => new SemanticVersion(highest.Major + 1, 0, 0),
         VersionBump.Minor => new SemanticVersion(highest.Major, highest.Minor + 1, 0),
         _ => new SemanticVersion(highest.Major, highest.Minor, highest.Patch + 1),
