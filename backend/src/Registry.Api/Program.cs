@@ -3,6 +3,7 @@ using Registry.Api.Infrastructure;
 var builder = WebApplication.CreateBuilder(args);
 
 await builder.AddRegistryDatabaseAsync();   // PostgreSQL: configured, or a local cluster in Development
+builder.AddRegistryValueStore();            // DuckDB: the file holding feature values
 builder.Services.AddRegistryServices();     // domain services (Registry.Core)
 builder.Services.AddRegistryApi();          // controllers, snake_case JSON, problem details
 builder.Services.AddRegistrySwagger();      // OpenAPI document and Swagger UI

@@ -44,7 +44,7 @@ public sealed class DuckDbDatabase : IDisposable
     public static DuckDbDatabase Open(string path, IReadOnlyDictionary<string, string>? settings = null)
     {
         _ = LibraryVersion;
-        if (System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+        if (path != ":memory:" && System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
         Native.CreateConfig(out var config);
         try
         {
@@ -77,7 +77,10 @@ public sealed class DuckDbDatabase : IDisposable
             throw new DuckDbException("DuckDB refused a new connection.");
         }
         connection.Set(raw);
-        return new DuckDbConnection(connection, this);
+        var c = new DuckDbConnection(connection, this);
+        // Timestamps are UTC throughout; the session zone decides how offsets in text are read (TIMESTAMPTZ casts).
+        c.Execute("SET TimeZone = 'UTC'");
+        return c;
     }
 
     /// <summary>A pooled connection; dispose the lease to give it back. A connection left inside a transaction is closed, not reused.</summary>

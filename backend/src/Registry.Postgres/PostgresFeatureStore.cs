@@ -14,7 +14,8 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         f.tags, f.entity, f.transformation, f.validation_rules, f.duckdb_table, f.duckdb_view, f.usage_count,
         f.last_used_at, f.created_at, f.updated_at, f.deprecated_at, f.revision,
         ARRAY(SELECT u.upstream_name FROM feature_upstreams u WHERE u.feature_name = f.feature_name ORDER BY u.position) AS upstream,
-        ARRAY(SELECT d.feature_name FROM feature_upstreams d WHERE d.upstream_name = f.feature_name ORDER BY d.feature_name) AS downstream
+        ARRAY(SELECT d.feature_name FROM feature_upstreams d WHERE d.upstream_name = f.feature_name ORDER BY d.feature_name) AS downstream,
+        f.validation_policy
         """;
 
     public async Task<FeatureDefinition> CreateAsync(FeatureDefinition feature, FeatureVersion initialVersion, CancellationToken ct)
@@ -27,8 +28,8 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
             await using (var insert = new NpgsqlCommand("""
                 INSERT INTO features (feature_name, current_version, feature_type, data_type, status, description, owner, tags,
                     entity, transformation, validation_rules, duckdb_table, duckdb_view, usage_count, last_used_at,
-                    created_at, updated_at, deprecated_at, revision)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+                    created_at, updated_at, deprecated_at, revision, validation_policy)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
                 """, connection, tx))
             {
                 AddRow(insert, feature);
@@ -121,8 +122,9 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         await using (var update = new NpgsqlCommand("""
             UPDATE features SET current_version = $2, feature_type = $3, data_type = $4, status = $5, description = $6,
                 owner = $7, tags = $8, entity = $9, transformation = $10, validation_rules = $11, duckdb_table = $12,
-                duckdb_view = $13, created_at = $14, updated_at = $15, deprecated_at = $16, revision = $17
-            WHERE feature_name = $1 AND revision = $18
+                duckdb_view = $13, created_at = $14, updated_at = $15, deprecated_at = $16, revision = $17,
+                validation_policy = $18
+            WHERE feature_name = $1 AND revision = $19
             """, connection, tx))
         {
             // usage_count and last_used_at are not written here: usage recording increments them in place
@@ -274,6 +276,7 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         cmd.Parameters.Add(new() { Value = f.UpdatedAt });
         cmd.Parameters.Add(new() { Value = Nullable(f.DeprecatedAt), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = f.Revision });
+        cmd.Parameters.Add(new() { Value = StoredJson.Wire(f.ValidationPolicy) });
     }
 
     private static FeatureDefinition Read(NpgsqlDataReader r) => new()
@@ -299,6 +302,7 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         Revision = r.GetInt32(18),
         UpstreamFeatures = r.GetFieldValue<string[]>(19),
         DownstreamFeatures = r.GetFieldValue<string[]>(20),
+        ValidationPolicy = StoredJson.Parse<ValidationPolicy>(r.GetString(21)),
     };
 
     private static string EscapeLike(string value) =>

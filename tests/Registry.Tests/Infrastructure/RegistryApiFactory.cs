@@ -11,15 +11,26 @@ public sealed class RegistryApiFactory : WebApplicationFactory<Program>, IAsyncL
 {
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>Each factory has its own DuckDB file: one process must never open one file twice.</summary>
+    public string ValuesDirectory { get; } = Directory.CreateTempSubdirectory("registry-values-").FullName;
+
+    public string ValuesPath => Path.Combine(ValuesDirectory, "values.duckdb");
+
     public async Task InitializeAsync() => ConnectionString = await TestCluster.CreateDatabaseAsync("api");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Registry", ConnectionString);
+        builder.UseSetting("DuckDb:Path", ValuesPath);
+        builder.UseSetting("DuckDb:TempDirectory", Path.Combine(ValuesDirectory, "tmp"));
     }
 
-    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        try { Directory.Delete(ValuesDirectory, recursive: true); } catch (IOException) { /* best effort */ }
+    }
 }
 
 public static class HttpJson

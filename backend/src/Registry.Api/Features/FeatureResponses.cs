@@ -20,6 +20,7 @@ public sealed record FeatureResponse(
     IReadOnlyList<string> DownstreamFeatures,
     string? DuckdbTable,
     string? DuckdbView,
+    ValidationPolicy ValidationPolicy,
     long UsageCount,
     DateTimeOffset? LastUsedAt,
     DateTimeOffset CreatedAt,
@@ -39,6 +40,6 @@ internal static class FeatureMapping
         f.FeatureName, f.CurrentVersion, f.FeatureType, f.DataType, f.Status, f.Description, f.Owner, f.Tags, f.Entity,
         f.Transformation is { } t ? new TransformationResponse(t.TransformationType, t.Code, t.Parameters) : null,
         f.ValidationRules.Select(r => new ValidationRuleResponse(r.RuleType, r.Parameters, r.IsBlocking)).ToList(),
-        f.UpstreamFeatures, f.DownstreamFeatures, f.DuckDbTable, f.DuckDbView, f.UsageCount, f.LastUsedAt,
+        f.UpstreamFeatures, f.DownstreamFeatures, f.DuckDbTable, f.DuckDbView, f.ValidationPolicy, f.UsageCount, f.LastUsedAt,
         f.CreatedAt, f.UpdatedAt, f.DeprecatedAt);
 }

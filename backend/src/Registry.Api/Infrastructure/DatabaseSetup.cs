@@ -1,3 +1,5 @@
+using Registry.DuckDb;
+using Registry.DuckDb.Values;
 using Registry.Postgres;
 using Registry.Postgres.LocalCluster;
 
@@ -33,6 +35,19 @@ public static class DatabaseSetup
         }
 
         builder.Services.AddPostgresRegistryStore(connectionString);
+    }
+
+    /// <summary>
+    /// The DuckDB file holding feature values: DuckDb:Path, by default .data/values.duckdb at the repository root
+    /// (or the content root when the API runs outside a clone). One process owns the file.
+    /// </summary>
+    public static void AddRegistryValueStore(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("DuckDb");
+        var root = FindRepositoryRoot(builder.Environment.ContentRootPath);
+        var options = new ValueStoreOptions { Path = Path.GetFullPath(section["Path"] ?? Path.Combine(root, ".data", "values.duckdb")) };
+        if (section["TempDirectory"] is { Length: > 0 } temp) options.TempDirectory = Path.GetFullPath(temp);
+        builder.Services.AddDuckDbValueStore(options);
     }
 
     /// <summary>.data/ lives at the repository root (the folder holding Registry.sln), wherever `dotnet run` starts.</summary>

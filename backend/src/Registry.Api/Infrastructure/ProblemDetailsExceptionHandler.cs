@@ -24,10 +24,10 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
 
         var problem = exception switch
         {
-            InvalidInputException e => new ValidationProblemDetails(e.Errors.ToDictionary(kv => kv.Key, kv => kv.Value))
+            InvalidInputException e => WithExtensions(new ValidationProblemDetails(e.Errors.ToDictionary(kv => kv.Key, kv => kv.Value))
             {
                 Status = StatusCodes.Status400BadRequest, Title = e.Title, Detail = e.Message,
-            },
+            }, e),
             RegistryException e => WithExtensions(new ProblemDetails { Status = StatusOf(e), Title = e.Title, Detail = e.Message }, e),
             BadHttpRequestException e => new ProblemDetails
             {

@@ -15,6 +15,7 @@ public static class ServiceSetup
         services.AddScoped<VersionService>();
         services.AddScoped<Registry.Core.Usage.UsageService>();
         services.AddScoped<Registry.Core.Lineage.LineageService>();
+        services.AddScoped<Registry.Core.Values.ValueService>();
         return services;
     }
 

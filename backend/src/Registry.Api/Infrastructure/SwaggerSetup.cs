@@ -25,6 +25,7 @@ public static class SwaggerSetup
                 : null);
             options.SupportNonNullableReferenceTypes();
             options.OperationFilter<ExamplesOperationFilter>();
+            options.OperationFilter<StreamedRequestBodyFilter>();
             foreach (var xml in Directory.GetFiles(AppContext.BaseDirectory, "Registry.*.xml"))
                 options.IncludeXmlComments(xml);
         });

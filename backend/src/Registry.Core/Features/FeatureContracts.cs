@@ -25,6 +25,8 @@ public sealed class CreateFeatureRequest
     public string? DuckdbTable { get; set; }
     /// <summary>DuckDB view over the values, as schema.name.</summary>
     public string? DuckdbView { get; set; }
+    /// <summary>strict (default): a failing blocking rule rejects an ingested batch whole; permissive: the batch is written and the report returned.</summary>
+    public ValidationPolicy? ValidationPolicy { get; set; }
 }
 
 /// <summary>
@@ -37,6 +39,7 @@ public sealed class UpdateFeatureRequest
     public string? Owner { get; set; }
     public List<string>? Tags { get; set; }
     public List<string>? UpstreamFeatures { get; set; }
+    public ValidationPolicy? ValidationPolicy { get; set; }
 }
 
 public sealed class TransformationInput

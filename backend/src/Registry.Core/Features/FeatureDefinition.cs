@@ -27,6 +27,7 @@ public sealed record FeatureDefinition
     public IReadOnlyList<string> DownstreamFeatures { get; init; } = [];
     public string? DuckDbTable { get; init; }
     public string? DuckDbView { get; init; }
+    public ValidationPolicy ValidationPolicy { get; init; } = ValidationPolicy.Strict;
     public long UsageCount { get; init; }
     public DateTimeOffset? LastUsedAt { get; init; }
     public DateTimeOffset CreatedAt { get; init; }

@@ -9,4 +9,7 @@ public enum FeatureStatus { Draft, Active, Deprecated, Archived }
 
 public enum TransformationType { Sql, Python, Spark }
 
+/// <summary>What a failing blocking rule does to an ingested batch: strict rejects it whole, permissive writes it and reports.</summary>
+public enum ValidationPolicy { Strict, Permissive }
+
 public enum RuleType { Range, NullCheck, Outlier, AllowedValues, Regex }

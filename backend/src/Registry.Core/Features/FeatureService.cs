@@ -40,6 +40,7 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
             UpstreamFeatures = upstream,
             DuckDbTable = request.DuckdbTable,
             DuckDbView = request.DuckdbView,
+            ValidationPolicy = request.ValidationPolicy ?? ValidationPolicy.Strict,
             CreatedAt = now,
             UpdatedAt = now,
             Revision = 1,
@@ -104,6 +105,7 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
                 Owner = request.Owner ?? current.Owner,
                 Tags = request.Tags is null ? current.Tags : Distinct(request.Tags),
                 UpstreamFeatures = upstream,
+                ValidationPolicy = request.ValidationPolicy ?? current.ValidationPolicy,
             };
         }, ct);
     }

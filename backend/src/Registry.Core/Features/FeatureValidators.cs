@@ -13,6 +13,7 @@ public sealed class CreateFeatureValidator : AbstractValidator<CreateFeatureRequ
         RuleFor(x => x.FeatureName).NotEmpty()
             .Must(Identifiers.IsFeatureName).WithMessage($"feature_name must be {Identifiers.FeatureNameRule}.");
         RuleFor(x => x.FeatureType).NotNull().IsInEnum();
+        RuleFor(x => x.ValidationPolicy).IsInEnum();
         RuleFor(x => x.DataType).NotNull().IsInEnum();
         RuleFor(x => x.Owner).NotEmpty().MaximumLength(100);
         RuleFor(x => x.Description).MaximumLength(4000);
@@ -41,9 +42,9 @@ public sealed class UpdateFeatureValidator : AbstractValidator<UpdateFeatureRequ
         RuleFor(x => x.Description).MaximumLength(4000);
         this.TagRules(x => x.Tags!);
         this.UpstreamRules(x => x.UpstreamFeatures!);
-        RuleFor(x => x).Must(x => x.Description is not null || x.Owner is not null || x.Tags is not null || x.UpstreamFeatures is not null)
+        RuleFor(x => x).Must(x => x.Description is not null || x.Owner is not null || x.Tags is not null || x.UpstreamFeatures is not null || x.ValidationPolicy is not null)
             .WithName("body").OverridePropertyName("body")
-            .WithMessage("Give at least one of description, owner, tags, upstream_features.");
+            .WithMessage("Give at least one of description, owner, tags, upstream_features, validation_policy.");
     }
 }
 

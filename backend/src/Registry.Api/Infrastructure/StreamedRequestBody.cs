@@ -1,0 +1,48 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Registry.Api.Infrastructure;
+
+/// <summary>
+/// Declares the body of an action that streams Request.Body itself (no [FromBody], so nothing is buffered):
+/// the JSON schema and examples, plus a CSV example, for the OpenAPI document and Swagger UI.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class StreamedRequestBodyAttribute(Type jsonSchema, string jsonExample, string csvExample) : Attribute
+{
+    public Type JsonSchema { get; } = jsonSchema;
+    public string JsonExample { get; } = jsonExample;
+    public string CsvExample { get; } = csvExample;
+}
+
+internal sealed class StreamedRequestBodyFilter : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        if (context.MethodInfo.GetCustomAttribute<StreamedRequestBodyAttribute>() is not { } body) return;
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Description = "JSON, CSV (header entity_id,event_ts,value) or Parquet (columns entity_id, event_ts, value).",
+            Content = new Dictionary<string, IOpenApiMediaType>
+            {
+                ["application/json"] = new OpenApiMediaType
+                {
+                    Schema = context.SchemaGenerator.GenerateSchema(body.JsonSchema, context.SchemaRepository),
+                    Example = JsonNode.Parse(body.JsonExample),
+                },
+                ["text/csv"] = new OpenApiMediaType
+                {
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    Example = JsonValue.Create(body.CsvExample),
+                },
+                ["application/vnd.apache.parquet"] = new OpenApiMediaType
+                {
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                },
+            },
+        };
+    }
+}

@@ -1,0 +1,184 @@
+using System.Xml;
+using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Infrastructure;
+using Registry.Core.Common;
+using Registry.Core.Features;
+using Registry.Core.Values;
+
+namespace Registry.Api.Values;
+
+/// <summary>Materialized feature values in DuckDB: ingest, reads, latest values, statistics, validation and SQL features.</summary>
+[ApiController]
+[Route("api/v1/features/{feature_name}")]
+[Produces("application/json")]
+[ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]
+public sealed class ValuesController(ValueService values, TimeProvider clock) : ControllerBase
+{
+    private const string Parquet = "application/vnd.apache.parquet";
+
+    /// <summary>Bulk loads are large: 4 GiB, against Kestrel's 30 MB default for every other request.</summary>
+    private const long MaxIngestBodyBytes = 4L << 30;
+
+    /// <summary>Ingest values: JSON, CSV or Parquet, streamed.</summary>
+    /// <remarks>
+    /// A batch of `entity_id`, `event_ts`, `value` rows, as JSON (`{"feature_version", "rows": […]}`), CSV with a header
+    /// line, or Parquet (`application/vnd.apache.parquet`). Rows are stamped with `feature_version` (default: the current
+    /// version) and the ingest instant. The whole batch is written in one transaction, or nothing is:
+    /// a value of the wrong type is a 400 naming the row; under the `strict` policy a failing blocking rule is a 422
+    /// with the failing rules and sample rows. Posting the same batch again writes nothing (`rows_unchanged`); a new
+    /// value for an (entity, event time) supersedes the old one for later reads, while `as_of` reads still see the old one.
+    /// </remarks>
+    /// <param name="featureName">The feature.</param>
+    /// <param name="featureVersion">The version that produced the values (default: the current version).</param>
+    /// <param name="validationPolicy">Overrides the feature's policy for this batch: strict or permissive.</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
+    [HttpPost("values")]
+    [Consumes("application/json", "text/csv", Parquet)]
+    [RequestSizeLimit(MaxIngestBodyBytes)]
+    [StreamedRequestBody(typeof(IngestJsonBody), ValueExamples.Json, ValueExamples.Csv)]
+    [ProducesResponseType<IngestResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<IngestResponse> IngestValues(
+        [FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "feature_version")] string? featureVersion,
+        [FromQuery(Name = "validation_policy")] ValidationPolicy? validationPolicy,
+        CancellationToken ct)
+    {
+        var format = Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() switch
+        {
+            "text/csv" => ValueFormat.Csv,
+            Parquet => ValueFormat.Parquet,
+            _ => ValueFormat.Json,
+        };
+        var result = await values.IngestAsync(featureName, format, Request.Body, new IngestOptions(featureVersion, validationPolicy), ct);
+        return result.ToResponse();
+    }
+
+    /// <summary>Read values over a time range, as JSON, CSV or Parquet.</summary>
+    /// <remarks>
+    /// For each (entity, event time) the value ingested last, or the last one ingested by `as_of` (what was known
+    /// then). Only values of one contract are returned: those produced under the major version of `version`
+    /// (default: the current version), so values from before and after a breaking change never mix.
+    /// Ordered by entity, then event time; `from` is inclusive, `to` exclusive; `limit` is 1 to 1,000,000 (default 1000).
+    /// </remarks>
+    [HttpGet("values")]
+    [Produces("application/json", "text/csv", Parquet)]
+    [ProducesResponseType<ValuesResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<IActionResult> ReadValues(
+        [FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "entity_id")] string[]? entityId,
+        [FromQuery(Name = "from")] DateTimeOffset? from,
+        [FromQuery(Name = "to")] DateTimeOffset? to,
+        [FromQuery(Name = "as_of")] DateTimeOffset? asOf,
+        [FromQuery(Name = "version")] string? version,
+        [FromQuery(Name = "limit")] int? limit,
+        [FromQuery(Name = "format")] ValueFormat format = ValueFormat.Json,
+        CancellationToken ct = default)
+    {
+        var (scope, query) = await values.PrepareReadAsync(featureName,
+            new ReadOptions(entityId ?? [], from, to, asOf, version, limit), ct);
+        if (format == ValueFormat.Json)
+            return Ok(new ValuesResponse(scope.FeatureName, scope.FeatureVersion, scope.ContractMajor, values.ReadAsync(scope, query, ct).ToResponses()));
+        Response.ContentType = format == ValueFormat.Csv ? "text/csv; charset=utf-8" : Parquet;
+        Response.Headers.ContentDisposition = $"attachment; filename=\"{featureName}.{(format == ValueFormat.Csv ? "csv" : "parquet")}\"";
+        await values.ExportAsync(scope, query, format, Response.Body, ct);
+        return new EmptyResult();
+    }
+
+    /// <summary>The latest value per entity: what online inference reads.</summary>
+    /// <remarks>For each `entity_id` (1 to 1000), the value with the greatest event time in the contract of `version`
+    /// (default: the current version), with its age. Entities without values are listed in `missing_entities`.</remarks>
+    [HttpGet("values/latest")]
+    [ProducesResponseType<LatestValuesResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<LatestValuesResponse> GetLatestValues(
+        [FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "entity_id")] string[]? entityId,
+        [FromQuery(Name = "version")] string? version,
+        CancellationToken ct)
+    {
+        var asked = entityId ?? [];
+        return (await values.LatestAsync(featureName, asked, version, ct)).ToResponse(asked, clock.Now());
+    }
+
+    /// <summary>Statistics of the values in a time range.</summary>
+    /// <remarks>Rows, entities, null rate, and for numeric features min, max, mean and sample standard deviation, with the
+    /// first and last event time. Computed over the values a read would return.</remarks>
+    [HttpGet("values/stats")]
+    [ProducesResponseType<ValueStatsResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<ValueStatsResponse> GetValueStats(
+        [FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "from")] DateTimeOffset? from,
+        [FromQuery(Name = "to")] DateTimeOffset? to,
+        [FromQuery(Name = "version")] string? version,
+        CancellationToken ct) =>
+        (await values.StatsAsync(featureName, from, to, version, ct)).ToResponse();
+
+    /// <summary>Run every validation rule over the stored values, with quality flags.</summary>
+    /// <remarks>
+    /// The current version's rules over the values in [`from`, `to`): `is_valid` (no blocking rule failed), the passed and
+    /// failed rules with counts and sample rows, and the quality flags that apply: `no_data`, `missing_data` (nulls),
+    /// `insufficient_history` (entities with fewer than `min_history` values, default 20), `outliers` (|z| above the outlier
+    /// rule's threshold, default 3) and `stale_data` (newest value older than `max_staleness`, an ISO 8601 duration, default P3D).
+    /// Nothing is changed.
+    /// </remarks>
+    [HttpPost("validate")]
+    [ProducesResponseType<ValidationReport>(StatusCodes.Status200OK)]
+    public async Task<ValidationReport> ValidateValues(
+        [FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "from")] DateTimeOffset? from,
+        [FromQuery(Name = "to")] DateTimeOffset? to,
+        [FromQuery(Name = "min_history")] int? minHistory,
+        [FromQuery(Name = "max_staleness")] string? maxStaleness,
+        CancellationToken ct) =>
+        await values.ValidateAsync(featureName, from, to, minHistory, Duration(maxStaleness), ct);
+
+    /// <summary>Compute a SQL feature's values from its upstream features.</summary>
+    /// <remarks>
+    /// Runs the feature's `sql` transformation in DuckDB, where each upstream feature is a relation named after it
+    /// (`SELECT entity_id, event_ts, avg(value) OVER (…) AS value FROM stock_daily_close`) holding its current values.
+    /// The result (rows with event time in [`from`, `to`)) goes through the same rules and policy as an ingest and is
+    /// stamped with the current version. SQL that reads a feature not declared in `upstream_features`, a table function
+    /// or a schema-qualified table is refused (422), so lineage stays true.
+    /// </remarks>
+    [HttpPost("materialize")]
+    [ProducesResponseType<IngestResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<IngestResponse> MaterializeValues(
+        [FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "from")] DateTimeOffset? from,
+        [FromQuery(Name = "to")] DateTimeOffset? to,
+        [FromQuery(Name = "validation_policy")] ValidationPolicy? validationPolicy,
+        CancellationToken ct) =>
+        (await values.MaterializeAsync(featureName, from, to, validationPolicy, ct)).ToResponse();
+
+    /// <summary>Expose a SQL feature as its DuckDB view.</summary>
+    /// <remarks>Creates or replaces `duckdb_view` (default `{schema}.{table}_view`): the feature's SQL over its upstream
+    /// features' current values, computed whenever the view is queried. Same SQL checks as materialize.</remarks>
+    [HttpPut("view")]
+    [ProducesResponseType<FeatureViewResult>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<FeatureViewResult> ExposeView([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
+        await values.ExposeViewAsync(featureName, ct);
+
+    private static TimeSpan? Duration(string? iso)
+    {
+        if (string.IsNullOrEmpty(iso)) return null;
+        try { return XmlConvert.ToTimeSpan(iso); }
+        catch (FormatException) { throw InvalidInputException.For("max_staleness", "max_staleness must be an ISO 8601 duration, e.g. P1D or PT6H."); }
+        catch (OverflowException) { throw InvalidInputException.For("max_staleness", "max_staleness is too large."); }
+    }
+}
+
+/// <summary>The JSON form of an ingest body (CSV and Parquet carry the same three columns).</summary>
+public sealed record IngestJsonBody(string? FeatureVersion, IReadOnlyList<IngestJsonRow> Rows);
+
+/// <summary>One row: `value` is a number, string, boolean or ISO 8601 instant, by the feature's data type, or null.</summary>
+public sealed record IngestJsonRow(string EntityId, DateTimeOffset EventTs, object? Value);

@@ -1,0 +1,499 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Registry.Core.Common;
+using Registry.Core.Features;
+using Registry.Core.Values;
+
+namespace Registry.DuckDb.Values;
+
+/// <summary>
+/// Feature values in one DuckDB file. Writes to one feature are serialized (they update its latest-value table);
+/// writes to different features run in parallel. Staging happens outside any lock, on the request's own connection.
+/// </summary>
+public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions options) : IValueStore
+{
+    private readonly ConcurrentDictionary<string, bool> _ready = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _writeLocks = new(StringComparer.Ordinal);
+    private static readonly SemaphoreSlim Ddl = new(1, 1);
+
+    public async Task<IStagedBatch> StageAsync(ValueFormat format, Stream body, DataType dataType, CancellationToken ct)
+    {
+        var c = db.Rent();
+        var stage = "stage_" + Guid.NewGuid().ToString("N");
+        string? file = null;
+        StagedBatch? batch = null;
+        try
+        {
+            if (format == ValueFormat.Json)
+            {
+                batch = new StagedBatch(c, stage, null);
+                c.Execute(ValueSql.TypedStage(stage, dataType));
+                var appender = c.CreateAppender("temp", "main", stage);
+                var reader = new JsonBatchReader(appender, dataType);
+                using (appender)
+                {
+                    await reader.ReadAsync(body, ct);
+                    appender.Close();
+                }
+                batch.RowCount = reader.Rows;
+                batch.ErrorCount = reader.ErrorCount;
+                batch.ErrorList.AddRange(reader.Errors);
+                batch.DeclaredVersion = reader.FeatureVersion;
+            }
+            else
+            {
+                // DuckDB reads CSV and Parquet from files; the body is streamed to one, never held in memory whole.
+                file = Path.Combine(options.TempDirectory, $"{stage}.{(format == ValueFormat.Csv ? "csv" : "parquet")}");
+                Directory.CreateDirectory(options.TempDirectory);
+                await using (var fs = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+                    await body.CopyToAsync(fs, 1 << 16, ct);
+                batch = new StagedBatch(c, stage, file);
+                if (new FileInfo(file).Length == 0) throw InvalidInputException.For("body", "The body is empty.");
+                var source = format == ValueFormat.Csv
+                    ? $"read_csv({DuckDbConnection.Literal(file)}, header = true, all_varchar = true)"
+                    : $"read_parquet({DuckDbConnection.Literal(file)})";
+                var what = format == ValueFormat.Csv ? "CSV" : "Parquet";
+                RunUserInput(c, file, what, () => CheckColumns(c, source, what));
+                using (ct.Register(c.Interrupt))
+                    RunUserInput(c, file, what, () => c.Execute(ValueSql.Stage(stage, source, dataType)));
+                ReadStageErrors(c, batch, dataType, csvLines: format == ValueFormat.Csv);
+            }
+            if (batch.ErrorCount == 0) CheckDuplicates(c, batch);
+            return batch;
+        }
+        catch
+        {
+            if (batch is not null) await batch.DisposeAsync();
+            else
+            {
+                c.Dispose();
+                if (file is not null) File.Delete(file);
+            }
+            throw;
+        }
+    }
+
+    public async Task<IStagedBatch> StageQueryAsync(string sql, IReadOnlyList<UpstreamInput> upstream, DataType dataType,
+        DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
+    {
+        var c = db.Rent();
+        var batch = new StagedBatch(c, "stage_" + Guid.NewGuid().ToString("N"), null);
+        try
+        {
+            var (source, args) = QuerySource(c, sql, upstream, from, to, inlineMajor: false);
+            try
+            {
+                CheckColumns(c, source, "The SQL's result", args);
+                using var statement = c.Prepare(ValueSql.Stage(batch.Stage, source, dataType));
+                using (ct.Register(c.Interrupt)) statement.BindAll([.. args]).ExecuteNonQuery();
+            }
+            catch (DuckDbException e)
+            {
+                throw new RuleViolationException("The SQL failed in DuckDB.", e.Message);
+            }
+            ReadStageErrors(c, batch, dataType, csvLines: false);
+            if (batch.ErrorCount == 0) CheckDuplicates(c, batch);
+            return batch;
+        }
+        catch
+        {
+            await batch.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task<IReadOnlyList<RuleMeasure>> MeasureAsync(IStagedBatch batch, IReadOnlyList<RuleSpec> rules, CancellationToken ct)
+    {
+        var b = (StagedBatch)batch;
+        var relation = $"SELECT row_no, entity_id, event_ts, value FROM temp.{ValueSql.Q(b.Stage)}";
+        return Task.FromResult<IReadOnlyList<RuleMeasure>>(rules.Select(r => RuleSql.Measure(b.Connection, relation, [], r, hasRowNo: true)).ToList());
+    }
+
+    public Task<IReadOnlyList<RuleMeasure>> MeasureAsync(ValueTable table, int contractMajor, DateTimeOffset? from, DateTimeOffset? to,
+        IReadOnlyList<RuleSpec> rules, CancellationToken ct)
+    {
+        using var c = db.Rent();
+        var (relation, args) = CurrentOrEmpty(c, table, contractMajor, from, to, withMeta: false);
+        return Task.FromResult<IReadOnlyList<RuleMeasure>>(rules.Select(r => RuleSql.Measure(c, relation, args, r, hasRowNo: false)).ToList());
+    }
+
+    public async Task<IngestCounts> CommitAsync(IStagedBatch batch, ValueTable table, ValueStamp stamp, CancellationToken ct)
+    {
+        var b = (StagedBatch)batch;
+        var c = b.Connection;
+        if (b.RowCount == 0) return new IngestCounts(0, 0);
+        Ensure(c, table);
+        var gate = _writeLocks.GetOrAdd(table.QualifiedName, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        var changed = "changed_" + Guid.NewGuid().ToString("N");
+        try
+        {
+            DateTimeOffset min, max;
+            using (var r = c.Query($"SELECT min(event_ts), max(event_ts) FROM temp.{ValueSql.Q(b.Stage)}"))
+            {
+                r.Read();
+                (min, max) = (r.GetTimestamp(0), r.GetTimestamp(1));
+            }
+            c.Begin();
+            using (var s = c.Prepare(ValueSql.Changed(changed, b.Stage, table))) s.BindAll(stamp.ContractMajor, min, max).ExecuteNonQuery();
+            long written;
+            using (var s = c.Prepare(ValueSql.Insert(changed, table)))
+                written = s.BindAll(stamp.FeatureVersion, stamp.ContractMajor, stamp.IngestedAt, stamp.BatchId.ToString()).ExecuteNonQuery();
+            using (var s = c.Prepare(ValueSql.UpsertLatest(changed, table)))
+                s.BindAll(stamp.ContractMajor, stamp.FeatureVersion, stamp.IngestedAt).ExecuteNonQuery();
+            // DuckDB writes the WAL on COMMIT: once this returns, the batch survives a kill of the process.
+            c.Commit();
+            return new IngestCounts(written, b.RowCount - written);
+        }
+        finally
+        {
+            c.Rollback();
+            gate.Release();
+            try { c.Execute($"DROP TABLE IF EXISTS temp.{ValueSql.Q(changed)}"); } catch (DuckDbException) { /* dies with the connection */ }
+        }
+    }
+
+    public async IAsyncEnumerable<ValueRow> ReadAsync(ValueTable table, ValueQuery query, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var c = db.Rent();
+        if (!Exists(c, table)) yield break;
+        var (sql, args) = ValueSql.Current(table, query.ContractMajor, query.From, query.To, query.AsOf, query.EntityIds);
+        args.Add(query.Limit);
+        using var statement = c.Prepare($"{sql} ORDER BY entity_id, event_ts LIMIT ?");
+        using var reader = statement.BindAll([.. args]).ExecuteReader();
+        while (reader.Read())
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return new ValueRow(reader.GetString(0), reader.GetTimestamp(1), reader.GetValue(2), reader.GetString(3), reader.GetTimestamp(4));
+        }
+        await Task.CompletedTask;
+    }
+
+    public async Task ExportAsync(ValueTable table, ValueQuery query, ValueFormat format, Stream output, CancellationToken ct)
+    {
+        if (format == ValueFormat.Csv)
+        {
+            await CsvExport.WriteAsync(ReadAsync(table, query, ct), output, ct);
+            return;
+        }
+        var file = Path.Combine(options.TempDirectory, $"export_{Guid.NewGuid():N}.parquet");
+        Directory.CreateDirectory(options.TempDirectory);
+        try
+        {
+            using (var c = db.Rent())
+            {
+                var export = "export_" + Guid.NewGuid().ToString("N");
+                string select;
+                var args = new List<object?>();
+                if (Exists(c, table))
+                {
+                    (select, args) = ValueSql.Current(table, query.ContractMajor, query.From, query.To, query.AsOf, query.EntityIds);
+                    args.Add(query.Limit);
+                    select += " ORDER BY entity_id, event_ts LIMIT ?";
+                }
+                else select = $"SELECT ''::VARCHAR AS entity_id, NULL::TIMESTAMP AS event_ts, NULL::{ValueSql.ColumnType(table.DataType)} AS value, ''::VARCHAR AS feature_version, NULL::TIMESTAMP AS ingested_at WHERE false";
+                try
+                {
+                    using (var s = c.Prepare($"CREATE TEMP TABLE {ValueSql.Q(export)} AS {select}")) s.BindAll([.. args]).ExecuteNonQuery();
+                    c.Execute($"COPY temp.{ValueSql.Q(export)} TO {DuckDbConnection.Literal(file)} (FORMAT parquet)");
+                }
+                finally { c.Execute($"DROP TABLE IF EXISTS temp.{ValueSql.Q(export)}"); }
+            }
+            await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await fs.CopyToAsync(output, 1 << 16, ct);
+        }
+        finally { File.Delete(file); }
+    }
+
+    public Task<IReadOnlyList<ValueRow>> LatestAsync(ValueTable table, int contractMajor, IReadOnlyList<string> entityIds, CancellationToken ct)
+    {
+        using var c = db.Rent();
+        var rows = new List<ValueRow>(entityIds.Count);
+        if (!Exists(c, table)) return Task.FromResult<IReadOnlyList<ValueRow>>(rows);
+        // One entity (the online path) is a primary-key lookup with a statement prepared once per connection.
+        var statement = entityIds.Count == 1
+            ? c.Prepared(ValueSql.LatestOne(table)).BindAll(contractMajor, entityIds[0])
+            : c.Prepared(ValueSql.LatestMany(table)).BindAll(contractMajor, ValueSql.JsonList(entityIds));
+        using var r = statement.ExecuteReader();
+        while (r.Read()) rows.Add(new ValueRow(r.GetString(0), r.GetTimestamp(1), r.GetValue(2), r.GetString(3), r.GetTimestamp(4)));
+        return Task.FromResult<IReadOnlyList<ValueRow>>(rows);
+    }
+
+    public Task<ValueStats> StatsAsync(ValueTable table, int contractMajor, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
+    {
+        using var c = db.Rent();
+        var (relation, args) = CurrentOrEmpty(c, table, contractMajor, from, to, withMeta: false);
+        return Task.FromResult(Stats(c, relation, args, table.DataType));
+    }
+
+    public Task<QualityFacts> QualityAsync(ValueTable table, int contractMajor, DateTimeOffset? from, DateTimeOffset? to,
+        int minHistory, double zScoreThreshold, CancellationToken ct)
+    {
+        using var c = db.Rent();
+        var (relation, args) = CurrentOrEmpty(c, table, contractMajor, from, to, withMeta: false);
+        var stats = Stats(c, relation, args, table.DataType);
+        var thin = new List<EntityCount>();
+        using (var s = c.Prepare($"WITH r AS ({relation}) SELECT entity_id, count(*) FROM r GROUP BY entity_id HAVING count(*) < ? ORDER BY 2, 1 LIMIT 10"))
+        using (var r = s.BindAll([.. args, minHistory]).ExecuteReader())
+        {
+            while (r.Read()) thin.Add(new EntityCount(r.GetString(0), r.GetInt64(1)));
+        }
+        long outliers = 0;
+        if (zScoreThreshold > 0 && stats.Std is > 0 && stats.Mean is { } mean)
+        {
+            // Population z-scores over the range, as the outlier rule computes them.
+            using var s = c.Prepare($"WITH r AS ({relation}), m AS (SELECT avg(value) AS mu, stddev_pop(value) AS sd FROM r) " +
+                "SELECT count(*) FROM r, m WHERE m.sd > 0 AND abs(value - m.mu) / m.sd > ?");
+            using var r = s.BindAll([.. args, zScoreThreshold]).ExecuteReader();
+            r.Read();
+            outliers = r.GetInt64(0);
+        }
+        return Task.FromResult(new QualityFacts(stats, thin, outliers));
+    }
+
+    public Task<SqlReferences> AnalyzeSqlAsync(string sql, CancellationToken ct)
+    {
+        using var c = db.Rent();
+        return Task.FromResult(SqlAnalyzer.Analyze(c, TrimSql(sql)));
+    }
+
+    public Task CreateViewAsync(string schema, string view, string sql, IReadOnlyList<UpstreamInput> upstream, CancellationToken ct)
+    {
+        using var c = db.Rent();
+        foreach (var u in upstream) Ensure(c, u.Table);
+        var (source, _) = QuerySource(c, sql, upstream, null, null, inlineMajor: true);
+        Ddl.Wait(ct);
+        try
+        {
+            c.Execute($"CREATE SCHEMA IF NOT EXISTS {ValueSql.Q(schema)}; " +
+                      $"CREATE OR REPLACE VIEW {ValueSql.Q(schema)}.{ValueSql.Q(view)} AS SELECT entity_id, event_ts, value FROM {source}");
+        }
+        catch (DuckDbException e)
+        {
+            throw new RuleViolationException("The SQL failed in DuckDB.", e.Message);
+        }
+        finally { Ddl.Release(); }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The user's SELECT with each upstream feature bound to a CTE of that feature's current values, so the SQL says
+    /// FROM stock_daily_close and reads exactly what a values read of stock_daily_close returns.
+    /// </summary>
+    private (string Source, List<object?> Args) QuerySource(DuckDbConnection c, string sql, IReadOnlyList<UpstreamInput> upstream,
+        DateTimeOffset? from, DateTimeOffset? to, bool inlineMajor)
+    {
+        var args = new List<object?>();
+        var ctes = new List<string>();
+        foreach (var u in upstream)
+        {
+            string body;
+            if (!Exists(c, u.Table)) body = Empty(u.Table.DataType);
+            else if (inlineMajor)
+                body = $"SELECT entity_id, event_ts, value FROM {ValueSql.Target(u.Table)} WHERE contract_major = {u.ContractMajor.ToString(CultureInfo.InvariantCulture)} " +
+                       "QUALIFY row_number() OVER (PARTITION BY entity_id, event_ts ORDER BY ingested_at DESC) = 1";
+            else
+            {
+                (body, var a) = ValueSql.Current(u.Table, u.ContractMajor, null, null, null, null, withMeta: false);
+                args.AddRange(a);
+            }
+            ctes.Add($"{ValueSql.Q(u.FeatureName)} AS ({body})");
+        }
+        var where = new List<string>();
+        if (from is { } f) { where.Add("CAST(q.event_ts AS TIMESTAMP) >= ?"); args.Add(f); }
+        if (to is { } t) { where.Add("CAST(q.event_ts AS TIMESTAMP) < ?"); args.Add(t); }
+        var with = ctes.Count > 0 ? "WITH " + string.Join(", ", ctes) + " " : "";
+        var filter = where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "";
+        return ($"({with}SELECT q.* FROM ({TrimSql(sql)}) AS q{filter})", args);
+    }
+
+    private static string TrimSql(string sql) => sql.Trim().TrimEnd(';').Trim();
+
+    private static string Empty(DataType type) =>
+        $"SELECT NULL::VARCHAR AS entity_id, NULL::TIMESTAMP AS event_ts, NULL::{ValueSql.ColumnType(type)} AS value WHERE false";
+
+    private (string Relation, List<object?> Args) CurrentOrEmpty(DuckDbConnection c, ValueTable table, int major,
+        DateTimeOffset? from, DateTimeOffset? to, bool withMeta)
+    {
+        if (!Exists(c, table)) return (Empty(table.DataType), []);
+        return ValueSql.Current(table, major, from, to, null, null, withMeta);
+    }
+
+    private static ValueStats Stats(DuckDbConnection c, string relation, List<object?> args, DataType type)
+    {
+        using var s = c.Prepare(ValueSql.Stats($"({relation}) AS r", type));
+        using var r = s.BindAll([.. args]).ExecuteReader();
+        r.Read();
+        double? D(int i) => r.IsNull(i) ? null : r.GetDouble(i);
+        DateTimeOffset? T(int i) => r.IsNull(i) ? null : r.GetTimestamp(i);
+        return new ValueStats(r.GetInt64(0), r.GetInt64(1), D(2), D(3), D(4), D(5), D(6), T(7), T(8));
+    }
+
+    private static void CheckColumns(DuckDbConnection c, string source, string what, List<object?>? args = null)
+    {
+        var names = new List<string>();
+        using (var s = c.Prepare($"DESCRIBE SELECT * FROM {source}"))
+        using (var r = s.BindAll([.. args ?? []]).ExecuteReader())
+        {
+            while (r.Read()) names.Add(r.GetString(0));
+        }
+        string[] required = ["entity_id", "event_ts", "value"];
+        var missing = required.Where(n => !names.Contains(n)).ToList();
+        var extra = names.Where(n => !required.Contains(n)).ToList();
+        if (missing.Count == 0 && (extra.Count == 0 || args is not null)) return;
+        var message = $"{what} must have the columns entity_id, event_ts and value" +
+                      (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : "") +
+                      (extra.Count > 0 && args is null ? $"; unknown: {string.Join(", ", extra)}" : "") + ".";
+        if (args is not null) throw new RuleViolationException("The SQL's result has the wrong columns.", message);
+        throw InvalidInputException.For("body", message);
+    }
+
+    /// <summary>DuckDB's message about a bad upload is useful to the client; the server's temp path is not.</summary>
+    private static void RunUserInput(DuckDbConnection c, string file, string what, Action action)
+    {
+        try { action(); }
+        catch (DuckDbException e)
+        {
+            var message = e.Message.Replace(file, $"the {what} body", StringComparison.Ordinal);
+            var cut = message.IndexOf("\n\n", StringComparison.Ordinal);
+            throw InvalidInputException.For("body", $"The body is not a readable {what} file: {(cut > 0 ? message[..cut] : message)}");
+        }
+    }
+
+    private static void ReadStageErrors(DuckDbConnection c, StagedBatch batch, DataType type, bool csvLines)
+    {
+        using (var r = c.Query(ValueSql.StageErrorCount(batch.Stage)))
+        {
+            r.Read();
+            batch.ErrorCount = r.GetInt64(0);
+            batch.RowCount = r.GetInt64(1);
+        }
+        if (batch.ErrorCount == 0) return;
+        using var e = c.Query(ValueSql.StageErrors(batch.Stage));
+        while (e.Read())
+        {
+            var row = e.GetInt64(0);
+            var where = csvLines ? $" (CSV line {row + 2})" : "";
+            string? Raw(int i) => e.IsNull(i) ? null : e.GetString(i);
+            var (field, message) = e.GetString(1) switch
+            {
+                "entity_id" => ("entity_id", "entity_id is required."),
+                "entity_id_length" => ("entity_id", "entity_id is at most 256 characters."),
+                "event_ts" => ("event_ts", Raw(2) is { } ts ? $"event_ts '{Clip(ts)}' is not an ISO 8601 instant." : "event_ts is required."),
+                _ => ("value", $"value '{Clip(Raw(3) ?? "")}' is not {Expected(type)}."),
+            };
+            batch.ErrorList.Add(new RowError(row, field, message + where));
+        }
+    }
+
+    private static void CheckDuplicates(DuckDbConnection c, StagedBatch batch)
+    {
+        using var r = c.Query(ValueSql.Duplicates(batch.Stage));
+        while (r.Read())
+        {
+            batch.ErrorCount = r.GetInt64(3);
+            batch.ErrorList.Add(new RowError(-1, "rows",
+                $"Rows for entity '{Clip(r.GetString(0))}' at {r.GetString(1)} appear more than once in the batch; send one value per (entity_id, event_ts)."));
+        }
+    }
+
+    private static string Expected(DataType t) => t switch
+    {
+        DataType.Float => "a finite number",
+        DataType.Integer => "a 64-bit integer",
+        DataType.Boolean => "true or false",
+        DataType.Timestamp => "an ISO 8601 instant",
+        _ => "text",
+    };
+
+    private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "…";
+
+    private bool Exists(DuckDbConnection c, ValueTable t)
+    {
+        if (_ready.ContainsKey(t.QualifiedName)) return true;
+        using var r = c.Prepared(ValueSql.Columns).BindAll(t.Schema, t.Table).ExecuteReader();
+        if (!r.Read()) return false;
+        r.Dispose();
+        Ensure(c, t);
+        return true;
+    }
+
+    /// <summary>Creates the feature's tables once; an existing table of another shape is a conflict, never overwritten.</summary>
+    private void Ensure(DuckDbConnection c, ValueTable t)
+    {
+        if (_ready.ContainsKey(t.QualifiedName)) return;
+        Ddl.Wait();
+        try
+        {
+            bool latestExisted;
+            using (var r = c.Prepared(ValueSql.Columns).BindAll(ValueSql.LatestSchema, t.FeatureName).ExecuteReader()) latestExisted = r.Read();
+            c.Execute(ValueSql.CreateTables(t));
+            var columns = new List<string>();
+            using (var r = c.Prepared(ValueSql.Columns).BindAll(t.Schema, t.Table).ExecuteReader())
+            {
+                while (r.Read()) columns.Add($"{r.GetString(0)} {r.GetString(1)}");
+            }
+            string[] expected = ["entity_id VARCHAR", "event_ts TIMESTAMP", $"value {ValueSql.ColumnType(t.DataType)}", "feature_version VARCHAR",
+                "contract_major INTEGER", "ingested_at TIMESTAMP", "batch_id UUID"];
+            if (!columns.SequenceEqual(expected))
+                throw new ConflictException("The DuckDB table has another shape.",
+                    $"{t.QualifiedName} exists with columns ({string.Join(", ", columns)}); the registry needs ({string.Join(", ", expected)}). " +
+                    "Point duckdb_table at a new table, or migrate that one.");
+            // The latest-value table is derived; rebuild it if it is missing (a restored backup of the values alone).
+            if (!latestExisted)
+                c.Execute($"""
+                    INSERT INTO {ValueSql.Latest(t)} SELECT entity_id, contract_major, event_ts, value, feature_version, ingested_at
+                    FROM {ValueSql.Target(t)} QUALIFY row_number() OVER (PARTITION BY entity_id, contract_major ORDER BY event_ts DESC, ingested_at DESC) = 1
+                    """);
+            _ready[t.QualifiedName] = true;
+        }
+        finally { Ddl.Release(); }
+    }
+}
+
+public sealed class ValueStoreOptions
+{
+    /// <summary>The DuckDB database file.</summary>
+    public string Path { get; set; } = ".data/values.duckdb";
+
+    /// <summary>Where uploaded CSV/Parquet bodies and Parquet exports are spooled while DuckDB reads or writes them.</summary>
+    public string TempDirectory { get; set; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "registry-values");
+}
+
+internal static class CsvExport
+{
+    public static async Task WriteAsync(IAsyncEnumerable<ValueRow> rows, Stream output, CancellationToken ct)
+    {
+        var sb = new StringBuilder("entity_id,event_ts,value,feature_version,ingested_at\n");
+        await foreach (var row in rows.WithCancellation(ct))
+        {
+            sb.Append(Field(row.EntityId)).Append(',').Append(Instant(row.EventTs)).Append(',').Append(Field(Value(row.Value)))
+              .Append(',').Append(Field(row.FeatureVersion)).Append(',').Append(Instant(row.IngestedAt)).Append('\n');
+            if (sb.Length > 1 << 16) await FlushAsync(sb, output, ct);
+        }
+        await FlushAsync(sb, output, ct);
+    }
+
+    private static async Task FlushAsync(StringBuilder sb, Stream output, CancellationToken ct)
+    {
+        await output.WriteAsync(Encoding.UTF8.GetBytes(sb.ToString()), ct);
+        sb.Clear();
+    }
+
+    private static string Instant(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    private static string Value(object? v) => v switch
+    {
+        null => "",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        DateTimeOffset t => Instant(t),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => v.ToString() ?? "",
+    };
+
+    private static string Field(string s) =>
+        s.AsSpan().IndexOfAny(",\"\n\r") < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

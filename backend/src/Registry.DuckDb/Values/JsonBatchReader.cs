@@ -1,0 +1,281 @@
+using System.Buffers;
+using System.Text.Json;
+using Registry.Core.Common;
+using Registry.Core.Features;
+using Registry.Core.Values;
+
+namespace Registry.DuckDb.Values;
+
+/// <summary>
+/// Streams <c>{"feature_version": "1.2.0", "rows": [{"entity_id", "event_ts", "value"}, …]}</c> from the request body
+/// into DuckDB's appender, a buffer at a time: the body is never held whole. Types are checked per row against the
+/// feature's data type; the first errors are kept with their row, and every row is counted.
+/// </summary>
+internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType)
+{
+    public const int MaxErrors = 20;
+
+    private enum Where { Start, Root, RowsArray, Row, Done }
+
+    private Where _where = Where.Start;
+    private string? _property;
+    private int _skipDepth;
+
+    // The row being read: properties may come in any order, so fields wait here until the row's end.
+    private string? _entity;
+    private long? _ts;
+    private bool _hasValue;
+    private JsonTokenType _valueToken;
+    private double _double;
+    private long _long;
+    private string? _string;
+    private string? _rowError;
+
+    public long Rows { get; private set; }
+    public long ErrorCount { get; private set; }
+    public List<RowError> Errors { get; } = [];
+    public string? FeatureVersion { get; private set; }
+    public bool SawRows { get; private set; }
+
+    public async Task ReadAsync(Stream body, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            var state = new JsonReaderState(new JsonReaderOptions { MaxDepth = 64 });
+            var filled = 0;
+            var final = false;
+            while (true)
+            {
+                if (!final)
+                {
+                    if (filled == buffer.Length)
+                    {
+                        // One token larger than the buffer (a very long string): grow, up to the body limit.
+                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, filled).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                    }
+                    var n = await body.ReadAsync(buffer.AsMemory(filled), ct);
+                    if (n == 0) final = true;
+                    filled += n;
+                }
+                var consumed = Process(buffer.AsSpan(0, filled), final, ref state);
+                buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                filled -= consumed;
+                if (final) break;
+            }
+            if (_where != Where.Done) throw Invalid("body", "The JSON body ended early.");
+            if (!SawRows) throw Invalid("rows", "rows is required: an array of {entity_id, event_ts, value}.");
+        }
+        catch (JsonException e)
+        {
+            throw Invalid("body", $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine}).");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private int Process(ReadOnlySpan<byte> data, bool final, ref JsonReaderState state)
+    {
+        var reader = new Utf8JsonReader(data, final, state);
+        while (reader.Read()) Token(ref reader);
+        state = reader.CurrentState;
+        return (int)reader.BytesConsumed;
+    }
+
+    private void Token(ref Utf8JsonReader r)
+    {
+        if (_skipDepth > 0)
+        {
+            if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) _skipDepth++;
+            else if (r.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray) _skipDepth--;
+            return;
+        }
+        switch (_where)
+        {
+            case Where.Start:
+                if (r.TokenType != JsonTokenType.StartObject)
+                    throw Invalid("body", "The body must be a JSON object: {\"rows\": [{\"entity_id\": …, \"event_ts\": …, \"value\": …}]}.");
+                _where = Where.Root;
+                return;
+            case Where.Root:
+                RootToken(ref r);
+                return;
+            case Where.RowsArray:
+                if (r.TokenType == JsonTokenType.EndArray) { _where = Where.Root; return; }
+                if (r.TokenType != JsonTokenType.StartObject)
+                {
+                    BeginRow();
+                    Fail(Rows, "row", "Each row must be an object with entity_id, event_ts and value.");
+                    if (r.TokenType is JsonTokenType.StartArray) _skipDepth = 1;
+                    Rows++;
+                    return;
+                }
+                BeginRow();
+                _where = Where.Row;
+                return;
+            case Where.Row:
+                RowToken(ref r);
+                return;
+            default:
+                throw Invalid("body", "Unexpected content after the JSON object.");
+        }
+    }
+
+    private void RootToken(ref Utf8JsonReader r)
+    {
+        if (r.TokenType == JsonTokenType.EndObject) { _where = Where.Done; return; }
+        if (r.TokenType == JsonTokenType.PropertyName) { _property = r.GetString(); return; }
+        switch (_property)
+        {
+            case "rows" when r.TokenType == JsonTokenType.StartArray:
+                if (SawRows) throw Invalid("rows", "rows appears twice.");
+                SawRows = true;
+                _where = Where.RowsArray;
+                return;
+            case "rows":
+                throw Invalid("rows", "rows must be an array.");
+            case "feature_version" when r.TokenType == JsonTokenType.String:
+                FeatureVersion = r.GetString();
+                return;
+            case "feature_version" when r.TokenType == JsonTokenType.Null:
+                return;
+            case "feature_version":
+                throw Invalid("feature_version", "feature_version must be a string such as \"1.2.0\".");
+            default:
+                throw Invalid(_property ?? "body", $"Unknown property '{_property}'; expected feature_version and rows.");
+        }
+    }
+
+    private void RowToken(ref Utf8JsonReader r)
+    {
+        if (r.TokenType == JsonTokenType.EndObject) { EndRow(); _where = Where.RowsArray; return; }
+        if (r.TokenType == JsonTokenType.PropertyName) { _property = r.GetString(); return; }
+        if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        {
+            _skipDepth = 1;
+            Fail(Rows, _property ?? "row", $"{_property} cannot be an object or array.");
+            return;
+        }
+        switch (_property)
+        {
+            case "entity_id":
+                if (r.TokenType != JsonTokenType.String) { Fail(Rows, "entity_id", "entity_id must be a string."); return; }
+                _entity = r.GetString();
+                return;
+            case "event_ts":
+                if (r.TokenType != JsonTokenType.String || !TryTimestamp(ref r, out var micros))
+                {
+                    Fail(Rows, "event_ts", "event_ts must be an ISO 8601 instant, e.g. 2024-01-02T21:00:00Z (no offset means UTC).");
+                    return;
+                }
+                _ts = micros;
+                return;
+            case "value":
+                ReadValue(ref r);
+                return;
+            default:
+                Fail(Rows, _property ?? "row", $"Unknown property '{_property}'; a row has entity_id, event_ts and value.");
+                return;
+        }
+    }
+
+    private void ReadValue(ref Utf8JsonReader r)
+    {
+        _hasValue = true;
+        _valueToken = r.TokenType;
+        if (r.TokenType == JsonTokenType.Null) return;
+        var ok = dataType switch
+        {
+            DataType.Float => r.TokenType == JsonTokenType.Number && r.TryGetDouble(out _double) && double.IsFinite(_double),
+            DataType.Integer => r.TokenType == JsonTokenType.Number && r.TryGetInt64(out _long),
+            DataType.String => r.TokenType == JsonTokenType.String && (_string = r.GetString()) is not null,
+            DataType.Boolean => r.TokenType is JsonTokenType.True or JsonTokenType.False,
+            DataType.Timestamp => r.TokenType == JsonTokenType.String && TryTimestamp(ref r, out _long),
+            _ => false,
+        };
+        if (!ok) Fail(Rows, "value", $"value must be {Expected(dataType)} or null.");
+    }
+
+    private static string Expected(DataType t) => t switch
+    {
+        DataType.Float => "a finite number",
+        DataType.Integer => "an integer between -9223372036854775808 and 9223372036854775807",
+        DataType.String => "a string",
+        DataType.Boolean => "true or false",
+        _ => "an ISO 8601 instant string",
+    };
+
+    /// <summary>ISO 8601 only (Utf8JsonReader's parser); an instant without an offset is read as UTC, not as server-local time.</summary>
+    private static bool TryTimestamp(ref Utf8JsonReader r, out long micros)
+    {
+        micros = 0;
+        if (!r.TryGetDateTimeOffset(out var dto)) return false;
+        var text = r.ValueIsEscaped ? System.Text.Encoding.UTF8.GetBytes(r.GetString()!) : r.ValueSpan.ToArray();
+        var tail = text.Length > 10 ? text.AsSpan(10) : [];
+        var hasOffset = tail.IndexOfAny((byte)'+', (byte)'-') >= 0 || tail.EndsWith("Z"u8) || tail.EndsWith("z"u8);
+        if (!hasOffset) dto = new DateTimeOffset(dto.DateTime, TimeSpan.Zero);
+        micros = Timestamps.ToMicros(dto);
+        return true;
+    }
+
+    private void BeginRow()
+    {
+        _entity = null;
+        _ts = null;
+        _hasValue = false;
+        _string = null;
+        _rowError = null;
+        _property = null;
+    }
+
+    private void EndRow()
+    {
+        if (_rowError is null)
+        {
+            if (string.IsNullOrEmpty(_entity)) Fail(Rows, "entity_id", "entity_id is required.");
+            else if (_entity.Length > 256 || _entity.Contains('\0', StringComparison.Ordinal)) Fail(Rows, "entity_id", "entity_id is at most 256 characters, without NUL.");
+            else if (_ts is null) Fail(Rows, "event_ts", "event_ts is required.");
+            else if (!_hasValue) Fail(Rows, "value", "value is required (null is allowed).");
+        }
+        if (_rowError is null && ErrorCount == 0) Append();
+        Rows++;
+    }
+
+    private void Append()
+    {
+        appender.Append(Rows);
+        appender.Append(_entity);
+        appender.AppendTimestampMicros(_ts!.Value);
+        if (_valueToken == JsonTokenType.Null) appender.AppendNull();
+        else
+        {
+            switch (dataType)
+            {
+                case DataType.Float: appender.Append(_double); break;
+                case DataType.Integer: appender.Append(_long); break;
+                case DataType.String: appender.Append(_string); break;
+                case DataType.Boolean: appender.Append(_valueToken == JsonTokenType.True); break;
+                case DataType.Timestamp: appender.AppendTimestampMicros(_long); break;
+            }
+        }
+        appender.AppendNull(); // error
+        appender.AppendNull(); // event_ts_raw
+        appender.AppendNull(); // value_raw
+        appender.EndRow();
+    }
+
+    private void Fail(long row, string field, string message)
+    {
+        if (_rowError is not null) return;
+        _rowError = message;
+        ErrorCount++;
+        if (Errors.Count < MaxErrors) Errors.Add(new RowError(row, field, message));
+    }
+
+    private static InvalidInputException Invalid(string field, string message) => InvalidInputException.For(field, message);
+}

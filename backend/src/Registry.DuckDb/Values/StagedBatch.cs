@@ -1,0 +1,34 @@
+using Registry.Core.Values;
+
+namespace Registry.DuckDb.Values;
+
+/// <summary>
+/// A batch in a TEMP table of one pooled connection: invisible to every other connection, and dropped with the
+/// batch, so a rejected or interrupted batch leaves nothing behind.
+/// </summary>
+internal sealed class StagedBatch(DuckDbConnection connection, string stage, string? file) : IStagedBatch
+{
+    public DuckDbConnection Connection { get; } = connection;
+    public string Stage { get; } = stage;
+    public long RowCount { get; set; }
+    public List<RowError> ErrorList { get; } = [];
+    public IReadOnlyList<RowError> Errors => ErrorList;
+    public long ErrorCount { get; set; }
+    public string? DeclaredVersion { get; set; }
+
+    public ValueTask DisposeAsync()
+    {
+        try
+        {
+            Connection.Rollback();
+            Connection.Execute($"DROP TABLE IF EXISTS temp.{ValueSql.Q(Stage)}");
+        }
+        catch (DuckDbException) { /* the temp table dies with the connection anyway */ }
+        finally
+        {
+            Connection.Dispose();
+            if (file is not null) File.Delete(file);
+        }
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,187 @@
+using Registry.Core.Features;
+using Registry.Core.Values;
+
+namespace Registry.DuckDb.Values;
+
+/// <summary>
+/// The SQL of the value store. Identifiers are validated before they get here (feature names, schema.table) and are
+/// always quoted; every value is a bound parameter. Text varies only by which filters are present.
+/// </summary>
+internal static class ValueSql
+{
+    public const string LatestSchema = "registry_latest";
+
+    public static string Q(string identifier) => DuckDbConnection.Quote(identifier);
+
+    public static string Target(ValueTable t) => $"{Q(t.Schema)}.{Q(t.Table)}";
+
+    /// <summary>One small table per feature: the newest value per (entity, contract major), kept in the ingest's transaction.</summary>
+    public static string Latest(ValueTable t) => $"{Q(LatestSchema)}.{Q(t.FeatureName)}";
+
+    public static string ColumnType(DataType type) => type switch
+    {
+        DataType.Float => "DOUBLE",
+        DataType.Integer => "BIGINT",
+        DataType.String => "VARCHAR",
+        DataType.Boolean => "BOOLEAN",
+        DataType.Timestamp => "TIMESTAMP",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    public static string CreateTables(ValueTable t) => $"""
+        CREATE SCHEMA IF NOT EXISTS {Q(t.Schema)};
+        CREATE TABLE IF NOT EXISTS {Target(t)} (
+            entity_id       VARCHAR   NOT NULL,
+            event_ts        TIMESTAMP NOT NULL,
+            value           {ColumnType(t.DataType)},
+            feature_version VARCHAR   NOT NULL,
+            contract_major  INTEGER   NOT NULL,
+            ingested_at     TIMESTAMP NOT NULL,
+            batch_id        UUID      NOT NULL
+        );
+        CREATE SCHEMA IF NOT EXISTS {Q(LatestSchema)};
+        CREATE TABLE IF NOT EXISTS {Latest(t)} (
+            entity_id       VARCHAR   NOT NULL,
+            contract_major  INTEGER   NOT NULL,
+            event_ts        TIMESTAMP NOT NULL,
+            value           {ColumnType(t.DataType)},
+            feature_version VARCHAR   NOT NULL,
+            ingested_at     TIMESTAMP NOT NULL,
+            PRIMARY KEY (entity_id, contract_major)
+        );
+        """;
+
+    public const string Columns = """
+        SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position
+        """;
+
+    /// <summary>
+    /// The rows a read sees: for each (entity, event time) of one contract major, the row ingested last (up to as_of).
+    /// Parameters in order: contract_major, [from], [to], [as_of], [entity ids as a JSON array].
+    /// </summary>
+    public static (string Sql, List<object?> Args) Current(ValueTable t, int major, DateTimeOffset? from, DateTimeOffset? to,
+        DateTimeOffset? asOf, IReadOnlyList<string>? entities, bool withMeta = true)
+    {
+        var args = new List<object?> { major };
+        var where = "contract_major = ?";
+        if (from is { } f) { where += " AND event_ts >= ?"; args.Add(f); }
+        if (to is { } tt) { where += " AND event_ts < ?"; args.Add(tt); }
+        if (asOf is { } a) { where += " AND ingested_at <= ?"; args.Add(a); }
+        if (entities is { Count: 1 }) { where += " AND entity_id = ?"; args.Add(entities[0]); }
+        else if (entities is { Count: > 1 }) { where += " AND list_contains(from_json(?::JSON, '[\"VARCHAR\"]'), entity_id)"; args.Add(JsonList(entities)); }
+        var meta = withMeta ? ", feature_version, ingested_at" : "";
+        return ($"""
+            SELECT entity_id, event_ts, value{meta} FROM {Target(t)}
+            WHERE {where}
+            QUALIFY row_number() OVER (PARTITION BY entity_id, event_ts ORDER BY ingested_at DESC) = 1
+            """, args);
+    }
+
+    public static string JsonList(IEnumerable<string> values) => System.Text.Json.JsonSerializer.Serialize(values);
+
+    /// <summary>
+    /// Converts any relation with entity_id, event_ts and value columns (CSV text, Parquet types, a query's result) to
+    /// the feature's types, keeping the position of each row and why it cannot be stored.
+    /// </summary>
+    public static string Stage(string stage, string source, DataType type)
+    {
+        var t = ColumnType(type);
+        var value = type switch
+        {
+            DataType.Timestamp => "TRY_CAST(TRY_CAST(value AS TIMESTAMPTZ) AS TIMESTAMP)",
+            DataType.String => "CAST(value AS VARCHAR)",
+            _ => $"TRY_CAST(value AS {t})",
+        };
+        var badValue = type switch
+        {
+            DataType.Float => "value IS NOT NULL AND (v IS NULL OR NOT isfinite(v))",
+            // TRY_CAST rounds 1.5 to 2: a value is an integer only if it reads the same as a double.
+            DataType.Integer => "value IS NOT NULL AND (v IS NULL OR TRY_CAST(value AS DOUBLE) IS DISTINCT FROM CAST(v AS DOUBLE))",
+            _ => "value IS NOT NULL AND v IS NULL",
+        };
+        return $"""
+            CREATE TEMP TABLE {Q(stage)} AS
+            SELECT row_no, e AS entity_id, ts AS event_ts, v AS value,
+                CASE WHEN e IS NULL OR length(e) = 0 THEN 'entity_id'
+                     WHEN length(e) > 256 THEN 'entity_id_length'
+                     WHEN ts IS NULL THEN 'event_ts'
+                     WHEN {badValue} THEN 'value' END AS error,
+                CAST(event_ts AS VARCHAR) AS event_ts_raw, CAST(value AS VARCHAR) AS value_raw
+            FROM (
+                SELECT row_no, CAST(entity_id AS VARCHAR) AS e,
+                    TRY_CAST(TRY_CAST(event_ts AS TIMESTAMPTZ) AS TIMESTAMP) AS ts,
+                    {value} AS v, event_ts, value
+                FROM (SELECT row_number() OVER () - 1 AS row_no, entity_id, event_ts, value FROM {source})
+            )
+            """;
+    }
+
+    public static string TypedStage(string stage, DataType type) =>
+        $"CREATE TEMP TABLE {Q(stage)} (row_no BIGINT, entity_id VARCHAR, event_ts TIMESTAMP, value {ColumnType(type)}, error VARCHAR, event_ts_raw VARCHAR, value_raw VARCHAR)";
+
+    public static string StageErrors(string stage) =>
+        $"SELECT row_no, error, event_ts_raw, value_raw FROM {Q(stage)} WHERE error IS NOT NULL ORDER BY row_no LIMIT 20";
+
+    public static string StageErrorCount(string stage) => $"SELECT count(*) FILTER (WHERE error IS NOT NULL), count(*) FROM {Q(stage)}";
+
+    /// <summary>Two rows for one (entity, event time) in one batch would make the batch's meaning depend on row order.</summary>
+    public static string Duplicates(string stage) => $"""
+        SELECT entity_id, CAST(event_ts AS VARCHAR), list(row_no ORDER BY row_no)[1:5], count(*) OVER ()
+        FROM {Q(stage)} GROUP BY entity_id, event_ts HAVING count(*) > 1 ORDER BY min(row_no) LIMIT 5
+        """;
+
+    /// <summary>
+    /// The rows of the batch a read would not already return, i.e. new keys or new values. Parameters: contract_major,
+    /// min and max event time of the batch.
+    /// </summary>
+    public static string Changed(string changed, string stage, ValueTable t) => $"""
+        CREATE TEMP TABLE {Q(changed)} AS
+        SELECT s.entity_id, s.event_ts, s.value FROM {Q(stage)} s
+        WHERE NOT EXISTS (
+            SELECT 1 FROM (
+                SELECT entity_id, event_ts, value FROM {Target(t)}
+                WHERE contract_major = ? AND event_ts BETWEEN ? AND ?
+                QUALIFY row_number() OVER (PARTITION BY entity_id, event_ts ORDER BY ingested_at DESC) = 1
+            ) c
+            WHERE c.entity_id = s.entity_id AND c.event_ts = s.event_ts AND c.value IS NOT DISTINCT FROM s.value)
+        """;
+
+    /// <summary>Parameters: feature_version, contract_major, ingested_at, batch_id.</summary>
+    public static string Insert(string changed, ValueTable t) => $"""
+        INSERT INTO {Target(t)} (entity_id, event_ts, value, feature_version, contract_major, ingested_at, batch_id)
+        SELECT entity_id, event_ts, value, ?, ?, ?, CAST(? AS UUID) FROM {Q(changed)}
+        """;
+
+    /// <summary>Parameters: contract_major, feature_version, ingested_at. A tie on event time goes to the newer ingest.</summary>
+    public static string UpsertLatest(string changed, ValueTable t) => $"""
+        INSERT INTO {Latest(t)} AS l (entity_id, contract_major, event_ts, value, feature_version, ingested_at)
+        SELECT entity_id, ?, event_ts, value, ?, ? FROM {Q(changed)}
+        QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY event_ts DESC) = 1
+        ON CONFLICT (entity_id, contract_major) DO UPDATE SET
+            event_ts = excluded.event_ts, value = excluded.value,
+            feature_version = excluded.feature_version, ingested_at = excluded.ingested_at
+        WHERE excluded.event_ts >= l.event_ts
+        """;
+
+    public static string LatestOne(ValueTable t) =>
+        $"SELECT entity_id, event_ts, value, feature_version, ingested_at FROM {Latest(t)} WHERE contract_major = ? AND entity_id = ?";
+
+    public static string LatestMany(ValueTable t) => $"""
+        SELECT entity_id, event_ts, value, feature_version, ingested_at FROM {Latest(t)}
+        WHERE contract_major = ? AND list_contains(from_json(?::JSON, '["VARCHAR"]'), entity_id) ORDER BY entity_id
+        """;
+
+    public static string Stats(string relation, DataType type)
+    {
+        var numeric = type is DataType.Float or DataType.Integer;
+        var agg = numeric
+            ? "CAST(min(value) AS DOUBLE), CAST(max(value) AS DOUBLE), avg(value), stddev_samp(value)"
+            : "NULL::DOUBLE, NULL::DOUBLE, NULL::DOUBLE, NULL::DOUBLE";
+        return $"""
+            SELECT count(*), count(DISTINCT entity_id), avg(CASE WHEN value IS NULL THEN 1.0 ELSE 0.0 END),
+                {agg}, min(event_ts), max(event_ts)
+            FROM {relation}
+            """;
+    }
+}
