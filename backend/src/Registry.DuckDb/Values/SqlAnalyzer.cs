@@ -13,7 +13,7 @@ internal static class SqlAnalyzer
     public static SqlReferences Analyze(DuckDbConnection c, string sql)
     {
         string json;
-        using (var r = c.Prepared("SELECT json_serialize_sql(?)").BindAll(sql).ExecuteReader())
+        using (var r = c.Prepared("SELECT json_serialize_sql(CAST(? AS VARCHAR))").BindAll(sql).ExecuteReader())
         {
             r.Read();
             json = r.GetString(0);
