@@ -21,9 +21,10 @@ public sealed record ValueTable(string FeatureName, string Schema, string Table,
 
 /// <summary>
 /// What every written row is stamped with. The contract major separates values produced before a breaking
-/// change from those after; a rollback version carries the major of the version it restored.
+/// change from those after; a rollback version carries the major of the version it restored. The ingest instant is
+/// taken by the store under the feature's write lock, so ingest instants follow commit order (what as_of relies on).
 /// </summary>
-public sealed record ValueStamp(string FeatureVersion, int ContractMajor, Guid BatchId, DateTimeOffset IngestedAt);
+public sealed record ValueStamp(string FeatureVersion, int ContractMajor, Guid BatchId);
 
 /// <summary>A row of a batch that cannot be stored, by its 0-based position in the batch.</summary>
 public sealed record RowError(long Row, string Field, string Message);
@@ -42,7 +43,7 @@ public interface IStagedBatch : IAsyncDisposable
     string? DeclaredVersion { get; }
 }
 
-public sealed record IngestCounts(long Written, long Unchanged);
+public sealed record IngestCounts(long Written, long Unchanged, DateTimeOffset IngestedAt);
 
 /// <summary>One stored value; <see cref="Value"/> is a double, long, string, bool, DateTimeOffset or null.</summary>
 public sealed record ValueRow(string EntityId, DateTimeOffset EventTs, object? Value, string FeatureVersion, DateTimeOffset IngestedAt);

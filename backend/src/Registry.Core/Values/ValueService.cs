@@ -9,7 +9,7 @@ namespace Registry.Core.Values;
 /// The rules of materialized values: which version and contract a row belongs to, what the validation policy does
 /// with a failing batch, which reads see which rows, and what a SQL feature may read.
 /// </summary>
-public sealed class ValueService(IFeatureStore features, IVersionStore versions, IValueStore values, TimeProvider clock)
+public sealed class ValueService(IFeatureStore features, IVersionStore versions, IValueStore values)
 {
     public const int DefaultLimit = 1000;
     public const int MaxLimit = 1_000_000;
@@ -156,9 +156,9 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
             };
         }
 
-        var stamp = new ValueStamp(version.Version, ContractMajor(version, all), Guid.NewGuid(), clock.Now());
+        var stamp = new ValueStamp(version.Version, ContractMajor(version, all), Guid.NewGuid());
         var counts = await values.CommitAsync(batch, ValueTable.For(feature), stamp, ct);
-        return new IngestResult(feature.FeatureName, version.Version, stamp.ContractMajor, stamp.BatchId, stamp.IngestedAt, policy,
+        return new IngestResult(feature.FeatureName, version.Version, stamp.ContractMajor, stamp.BatchId, counts.IngestedAt, policy,
             batch.RowCount, counts.Written, counts.Unchanged, 0, report);
     }
 

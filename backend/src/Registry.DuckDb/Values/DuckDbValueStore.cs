@@ -12,8 +12,9 @@ namespace Registry.DuckDb.Values;
 /// Feature values in one DuckDB file. Writes to one feature are serialized (they update its latest-value table);
 /// writes to different features run in parallel. Staging happens outside any lock, on the request's own connection.
 /// </summary>
-public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions options) : IValueStore
+public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions options, TimeProvider clock) : IValueStore
 {
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastIngest = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _ready = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _writeLocks = new(StringComparer.Ordinal);
     private static readonly SemaphoreSlim Ddl = new(1, 1);
@@ -123,7 +124,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
     {
         var b = (StagedBatch)batch;
         var c = b.Connection;
-        if (b.RowCount == 0) return new IngestCounts(0, 0);
+        if (b.RowCount == 0) return new IngestCounts(0, 0, clock.Now());
         Ensure(c, table);
         var gate = _writeLocks.GetOrAdd(table.QualifiedName, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
@@ -136,16 +137,21 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
                 r.Read();
                 (min, max) = (r.GetTimestamp(0), r.GetTimestamp(1));
             }
+            // Taken under the lock and strictly increasing per feature: a later commit never gets an earlier instant,
+            // so a read as_of an instant cannot change afterwards because of a slower writer.
+            var now = clock.Now();
+            var ingestedAt = _lastIngest.TryGetValue(table.QualifiedName, out var last) && now <= last ? last.AddTicks(10) : now;
             c.Begin();
             using (var s = c.Prepare(ValueSql.Changed(changed, b.Stage, table))) s.BindAll(stamp.ContractMajor, min, max).ExecuteNonQuery();
             long written;
             using (var s = c.Prepare(ValueSql.Insert(changed, table)))
-                written = s.BindAll(stamp.FeatureVersion, stamp.ContractMajor, stamp.IngestedAt, stamp.BatchId.ToString()).ExecuteNonQuery();
+                written = s.BindAll(stamp.FeatureVersion, stamp.ContractMajor, ingestedAt, stamp.BatchId.ToString()).ExecuteNonQuery();
             using (var s = c.Prepare(ValueSql.UpsertLatest(changed, table)))
-                s.BindAll(stamp.ContractMajor, stamp.FeatureVersion, stamp.IngestedAt).ExecuteNonQuery();
+                s.BindAll(stamp.ContractMajor, stamp.FeatureVersion, ingestedAt).ExecuteNonQuery();
             // DuckDB writes the WAL on COMMIT: once this returns, the batch survives a kill of the process.
             c.Commit();
-            return new IngestCounts(written, b.RowCount - written);
+            _lastIngest[table.QualifiedName] = ingestedAt;
+            return new IngestCounts(written, b.RowCount - written, ingestedAt);
         }
         finally
         {
