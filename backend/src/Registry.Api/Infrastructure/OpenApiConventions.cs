@@ -14,8 +14,8 @@ namespace Registry.Api.Infrastructure;
 
 /// <summary>
 /// Error responses as they are sent: RFC 9457 `application/problem+json` (a [Produces] attribute would otherwise
-/// label them `application/json`), described and with an example; and the 503 that any operation can answer
-/// while PostgreSQL is unreachable.
+/// label them `application/json`), described and with an example; and the ones every operation can answer
+/// (400, 500, and 503 while PostgreSQL is unreachable), declared once here rather than on each controller.
 /// </summary>
 internal sealed class ProblemResponsesFilter : IOperationFilter
 {
@@ -53,16 +53,9 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
         operation.Responses ??= [];
-        if (!operation.Responses.ContainsKey("503"))
-        {
-            operation.Responses["503"] = new OpenApiResponse
-            {
-                Content = new Dictionary<string, IOpenApiMediaType>
-                {
-                    [ProblemJson] = new OpenApiMediaType { Schema = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository) },
-                },
-            };
-        }
+        Declare(operation, context, StatusCodes.Status400BadRequest, typeof(ValidationProblemDetails));
+        Declare(operation, context, StatusCodes.Status500InternalServerError, typeof(ProblemDetails));
+        Declare(operation, context, StatusCodes.Status503ServiceUnavailable, typeof(ProblemDetails));
 
         foreach (var (key, value) in operation.Responses)
         {
@@ -88,6 +81,23 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
                 });
             }
         }
+
+        // Status order (2xx first), whichever attribute or filter declared a response.
+        var sorted = operation.Responses.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+        operation.Responses.Clear();
+        foreach (var (key, value) in sorted) operation.Responses[key] = value;
+    }
+
+    /// <summary>Every operation can answer these: invalid input, an unexpected error, PostgreSQL briefly unreachable.</summary>
+    private static void Declare(OpenApiOperation operation, OperationFilterContext context, int status, Type problem)
+    {
+        operation.Responses!.TryAdd(status.ToString(), new OpenApiResponse
+        {
+            Content = new Dictionary<string, IOpenApiMediaType>
+            {
+                [ProblemJson] = new OpenApiMediaType { Schema = context.SchemaGenerator.GenerateSchema(problem, context.SchemaRepository) },
+            },
+        });
     }
 
     /// <summary>RFC 9110's names, as Swashbuckle writes them (ASP.NET Core keeps the older ones for 413 and 422).</summary>
