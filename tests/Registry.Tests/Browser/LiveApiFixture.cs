@@ -47,6 +47,8 @@ public sealed class LiveApiFixture : IAsyncLifetime
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         BaseAddress = new Uri(addresses.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no address"));
 
+        // Generous waits: the machine has two cores, shared with the rest of the test run.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         // LaunchAsync gives every launch a new temporary profile (user-data-dir), removed on close.
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
