@@ -7,12 +7,8 @@ using Registry.Core.Lineage;
 namespace Registry.Api.Features;
 
 /// <summary>Feature definitions: register, find, describe, and move through the lifecycle.</summary>
-[ApiController]
 [Route("api/v1/features")]
-[Produces("application/json")]
-[ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-[ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]
-public sealed class FeaturesController(FeatureService features) : ControllerBase
+public sealed class FeaturesController(FeatureService features) : RegistryControllerBase
 {
     /// <summary>Register a feature definition.</summary>
     /// <remarks>The feature starts as a draft at version 1.0.0. Upstream features must exist. The name stays reserved forever.</remarks>

@@ -26,15 +26,25 @@ public static class SwaggerSetup
             options.SupportNonNullableReferenceTypes();
             options.OperationFilter<ExamplesOperationFilter>();
             options.OperationFilter<StreamedRequestBodyFilter>();
+            // Controller summaries become the tags' descriptions.
             foreach (var xml in Directory.GetFiles(AppContext.BaseDirectory, "Registry.*.xml"))
-                options.IncludeXmlComments(xml);
+                options.IncludeXmlComments(xml, includeControllerXmlComments: true);
+            // After the XML comments, so that they see (and keep) what the comments said.
+            options.OperationFilter<XmlTextFilter>();
+            options.OperationFilter<ProblemResponsesFilter>();
+            options.OperationFilter<ConditionalRequestsFilter>();
+            options.OperationFilter<SharedParametersFilter>();
+            options.SchemaFilter<ProblemSchemaFilter>();
         });
         return services;
     }
 
     public static WebApplication UseRegistrySwagger(this WebApplication app)
     {
-        app.UseSwagger();
+        app.UseSwagger(options => options.PreSerializeFilters.Add((document, request) =>
+            // Relative to wherever the document was fetched from, so Swagger UI and clients call the host they
+            // reached, behind a proxy too; the path base keeps a mounted app's prefix.
+            document.Servers = [new OpenApiServer { Url = request.PathBase.HasValue ? request.PathBase.Value : "/", Description = "The host that served this document" }]));
         app.UseSwaggerUI(options =>
         {
             options.SwaggerEndpoint("/swagger/v1/swagger.json", "Feature Registry v1");

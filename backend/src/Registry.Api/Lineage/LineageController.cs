@@ -1,16 +1,13 @@
 using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Infrastructure;
 using Registry.Core.Lineage;
 
 namespace Registry.Api.Lineage;
 
 /// <summary>Lineage and impact: who depends on a feature, before it changes.</summary>
-[ApiController]
 [Route("api/v1/features/{feature_name}")]
-[Produces("application/json")]
-[ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-[ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]
-public sealed class LineageController(LineageService lineage) : ControllerBase
+public sealed class LineageController(LineageService lineage) : RegistryControllerBase
 {
     /// <summary>Upstream and downstream lineage, direct or recursive.</summary>
     /// <remarks>Without recursive=true, direct neighbours only. Each node appears once, at its shortest depth.

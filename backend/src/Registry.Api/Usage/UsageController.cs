@@ -5,13 +5,9 @@ using Registry.Core.Usage;
 namespace Registry.Api.Usage;
 
 /// <summary>Usage statistics: which model used which feature version, and the figures per feature.</summary>
-[ApiController]
 [Route("api/v1/features")]
-[Produces("application/json")]
-[ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-[ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]
-public sealed class UsageController(UsageService usage) : ControllerBase
+public sealed class UsageController(UsageService usage) : RegistryControllerBase
 {
     /// <summary>Record that a model used a feature version.</summary>
     /// <remarks>The feature must exist (404) and the version must have been published (422). `usage_timestamp`

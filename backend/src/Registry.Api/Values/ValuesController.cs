@@ -8,13 +8,9 @@ using Registry.Core.Values;
 namespace Registry.Api.Values;
 
 /// <summary>Materialized feature values in DuckDB: ingest, reads, latest values, statistics, validation and SQL features.</summary>
-[ApiController]
 [Route("api/v1/features/{feature_name}")]
-[Produces("application/json")]
-[ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-[ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]
-public sealed class ValuesController(ValueService values, TimeProvider clock) : ControllerBase
+public sealed class ValuesController(ValueService values, TimeProvider clock) : RegistryControllerBase
 {
     private const string Parquet = "application/vnd.apache.parquet";
 

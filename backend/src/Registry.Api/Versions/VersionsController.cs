@@ -7,13 +7,9 @@ using Registry.Core.Versions;
 namespace Registry.Api.Versions;
 
 /// <summary>Semantic versions of a feature: publish, list, compare, roll back.</summary>
-[ApiController]
 [Route("api/v1/features/{feature_name}")]
-[Produces("application/json")]
-[ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-[ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]
-public sealed class VersionsController(VersionService versions) : ControllerBase
+public sealed class VersionsController(VersionService versions) : RegistryControllerBase
 {
     /// <summary>Publish a new version of a feature.</summary>
     /// <remarks>Give `version` or `bump`. The version must be greater than every existing one (422), and a breaking

@@ -1,0 +1,222 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.OpenApi;
+using Registry.Api.Features;
+using Registry.Api.Versions;
+using Registry.Core.Common;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Registry.Api.Infrastructure;
+
+// Rules that hold for every operation, applied to the whole document so that new endpoints follow them
+// without per-action attributes (tools/redocly/redocly.yaml lints the result in CI).
+
+/// <summary>
+/// Error responses as they are sent: RFC 9457 `application/problem+json` (a [Produces] attribute would otherwise
+/// label them `application/json`), described and with an example; and the ones every operation can answer
+/// (400, 500, and 503 while PostgreSQL is unreachable), declared once here rather than on each controller.
+/// </summary>
+internal sealed class ProblemResponsesFilter : IOperationFilter
+{
+    private const string ProblemJson = "application/problem+json";
+
+    private static readonly Dictionary<int, string> Descriptions = new()
+    {
+        [400] = "Malformed or invalid input. `errors` maps each invalid field (snake_case, or `body`) to its messages.",
+        [404] = "Not found: `detail` names what is missing.",
+        [409] = "Conflicts with the current state (e.g. a name already used, a lifecycle transition, active dependents): `detail` says which.",
+        [412] = "`If-Match` no longer matches: the feature changed since it was read. Read it again, then retry.",
+        [422] = "Well-formed, but breaks a rule (e.g. an unknown upstream feature, a cycle, a version not greater than the others).",
+        [500] = "Unexpected error. It was logged; quote the `trace_id` when reporting it. Never carries a stack trace.",
+        [503] = "The registry database is briefly unavailable. Retry after `Retry-After` seconds.",
+    };
+
+    /// <summary>RFC 9110 sections, as ASP.NET Core sets `type` for these statuses.</summary>
+    private static readonly Dictionary<int, string> Sections = new()
+    {
+        [400] = "15.5.1", [404] = "15.5.5", [409] = "15.5.10", [412] = "15.5.13", [422] = "15.5.21", [500] = "15.6.1", [503] = "15.6.4",
+    };
+
+    /// <summary>Typical titles and details, as the services and the exception handler write them.</summary>
+    private static readonly Dictionary<int, (string Title, string Detail)> Texts = new()
+    {
+        [400] = ("One or more fields are invalid.", "See 'errors' for each invalid field."),
+        [404] = ("Not found.", "Feature 'stock_rsi_14d' does not exist."),
+        [409] = ("The feature is archived.", "'stock_rsi_14d' is archived; an archived feature cannot be changed."),
+        [412] = ("The resource has changed.", "'stock_rsi_14d' is at revision 4, not 3; fetch it again and retry."),
+        [422] = ("Already the current version.", "1.0.0 is already the current version of 'stock_rsi_14d'."),
+        [500] = ("An unexpected error occurred.", "The error was logged; quote the trace_id when reporting it."),
+        [503] = ("The registry database is unavailable.", "Retry shortly."),
+    };
+
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        operation.Responses ??= [];
+        Declare(operation, context, StatusCodes.Status400BadRequest, typeof(ValidationProblemDetails));
+        Declare(operation, context, StatusCodes.Status500InternalServerError, typeof(ProblemDetails));
+        Declare(operation, context, StatusCodes.Status503ServiceUnavailable, typeof(ProblemDetails));
+
+        foreach (var (key, value) in operation.Responses)
+        {
+            if (!int.TryParse(key, out var status) || status < 400 || value is not OpenApiResponse response) continue;
+            if (response.Content?.Values.FirstOrDefault(m => m.Schema is not null)?.Schema is { } schema)
+            {
+                response.Content = new Dictionary<string, IOpenApiMediaType>
+                {
+                    [ProblemJson] = new OpenApiMediaType { Schema = schema, Example = Example(status) },
+                };
+            }
+            // Only a bare reason phrase is replaced; an action's own <response> text is kept.
+            if (string.IsNullOrEmpty(response.Description) || response.Description == Phrase(status) || response.Description == ReasonPhrases.GetReasonPhrase(status))
+                response.Description = Descriptions.TryGetValue(status, out var text) ? $"{Phrase(status)}. {text}" : Phrase(status);
+            if (status == 503)
+            {
+                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                response.Headers.TryAdd("Retry-After", new OpenApiHeader
+                {
+                    Description = "Seconds to wait before retrying.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer },
+                    Example = 5,
+                });
+            }
+        }
+
+        // Status order (2xx first), whichever attribute or filter declared a response.
+        var sorted = operation.Responses.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+        operation.Responses.Clear();
+        foreach (var (key, value) in sorted) operation.Responses[key] = value;
+    }
+
+    /// <summary>Every operation can answer these: invalid input, an unexpected error, PostgreSQL briefly unreachable.</summary>
+    private static void Declare(OpenApiOperation operation, OperationFilterContext context, int status, Type problem)
+    {
+        operation.Responses!.TryAdd(status.ToString(), new OpenApiResponse
+        {
+            Content = new Dictionary<string, IOpenApiMediaType>
+            {
+                [ProblemJson] = new OpenApiMediaType { Schema = context.SchemaGenerator.GenerateSchema(problem, context.SchemaRepository) },
+            },
+        });
+    }
+
+    /// <summary>RFC 9110's names, as Swashbuckle writes them (ASP.NET Core keeps the older ones for 413 and 422).</summary>
+    private static string Phrase(int status) => status switch
+    {
+        413 => "Content Too Large",
+        422 => "Unprocessable Content",
+        _ => ReasonPhrases.GetReasonPhrase(status),
+    };
+
+    /// <summary>The shape the exception handler writes; the values are illustrative.</summary>
+    private static JsonObject Example(int status)
+    {
+        var (title, detail) = Texts.GetValueOrDefault(status, (Phrase(status) + ".", ""));
+        var problem = new JsonObject();
+        if (Sections.TryGetValue(status, out var section)) problem["type"] = $"https://tools.ietf.org/html/rfc9110#section-{section}";
+        problem["title"] = title;
+        problem["status"] = status;
+        if (detail.Length > 0) problem["detail"] = detail;
+        problem["instance"] = "/api/v1/features/stock_rsi_14d";
+        if (status == 400)
+            problem["errors"] = new JsonObject { ["feature_name"] = new JsonArray($"feature_name must be {Identifiers.FeatureNameRule}.") };
+        problem["trace_id"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        return problem;
+    }
+}
+
+/// <summary>
+/// Optimistic concurrency, declared where it applies: an operation that can answer 412 honours `If-Match`,
+/// and a response carrying a feature definition sends its revision as `ETag`.
+/// </summary>
+internal sealed class ConditionalRequestsFilter : IOperationFilter
+{
+    private static readonly HashSet<Type> DefinitionResponses = [typeof(FeatureResponse), typeof(PublishedVersionResponse)];
+
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        if (operation.Responses?.ContainsKey("412") == true && operation.Parameters?.Any(p => p.In == ParameterLocation.Header && p.Name == "If-Match") != true)
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = "If-Match",
+                In = ParameterLocation.Header,
+                Description = "The `ETag` of the feature as you read it (e.g. \"3\"). The change is refused with 412 if the feature changed since; without it, the change applies to the current state.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            });
+        }
+
+        foreach (var type in context.ApiDescription.SupportedResponseTypes)
+        {
+            if (type.StatusCode is < 200 or >= 300 || type.Type is null || !DefinitionResponses.Contains(type.Type)) continue;
+            if (operation.Responses?.GetValueOrDefault(type.StatusCode.ToString()) is not OpenApiResponse response) continue;
+            response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            response.Headers.TryAdd("ETag", new OpenApiHeader
+            {
+                Description = "The feature's revision, a strong tag (e.g. \"3\"). Send it back in `If-Match` to change the feature only if nobody else did.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            });
+        }
+    }
+}
+
+/// <summary>Parameters that mean the same on every operation are described once, here.</summary>
+internal sealed class SharedParametersFilter : IOperationFilter
+{
+    private static readonly Dictionary<(ParameterLocation, string), string> Descriptions = new()
+    {
+        [(ParameterLocation.Path, "feature_name")] = $"The feature's name: {Identifiers.FeatureNameRule}.",
+        [(ParameterLocation.Query, "skip")] = "How many items to skip (paging), 0 or more.",
+        [(ParameterLocation.Query, "limit")] = "How many items to return at most (paging), 1 to 500.",
+    };
+
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+        {
+            if (string.IsNullOrEmpty(parameter.Description) && parameter.In is { } location && parameter.Name is { } name
+                && Descriptions.TryGetValue((location, name), out var description))
+            {
+                parameter.Description = description;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// XML comments that wrap keep the source's indentation on their continuation lines; Markdown renderers may
+/// take that for a code block, so the common indentation is removed.
+/// </summary>
+internal sealed class XmlTextFilter : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        operation.Summary = Dedent(operation.Summary);
+        operation.Description = Dedent(operation.Description);
+    }
+
+    internal static string? Dedent(string? text)
+    {
+        if (text is null || !text.Contains('\n', StringComparison.Ordinal)) return text;
+        var lines = text.Split('\n');
+        var indent = lines.Skip(1).Where(l => l.Trim().Length > 0).Select(l => l.Length - l.TrimStart().Length).DefaultIfEmpty(0).Min();
+        return string.Join('\n', lines.Select((l, i) => i == 0 || l.Length < indent ? l.TrimEnd() : l[indent..].TrimEnd()));
+    }
+}
+
+/// <summary>Every problem document carries `trace_id` (ProblemDetailsExceptionHandler.Customize): declare it.</summary>
+internal sealed class ProblemSchemaFilter : ISchemaFilter
+{
+    public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+    {
+        if (!typeof(ProblemDetails).IsAssignableFrom(context.Type) || schema is not OpenApiSchema problem) return;
+        problem.Description ??= "An RFC 9457 problem document.";
+        problem.Properties ??= new Dictionary<string, IOpenApiSchema>();
+        problem.Properties.TryAdd("trace_id", new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Description = "The request's trace id, also in the server log: quote it when reporting an error.",
+        });
+    }
+}
