@@ -27,6 +27,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
         [404] = "Not found: `detail` names what is missing.",
         [409] = "Conflicts with the current state (e.g. a name already used, a lifecycle transition, active dependents): `detail` says which.",
         [412] = "`If-Match` no longer matches: the feature changed since it was read. Read it again, then retry.",
+        [415] = "The body's Content-Type is not one the operation reads (see its request body's media types).",
         [422] = "Well-formed, but breaks a rule (e.g. an unknown upstream feature, a cycle, a version not greater than the others).",
         [500] = "Unexpected error. It was logged; quote the `trace_id` when reporting it. Never carries a stack trace.",
         [503] = "The registry database is briefly unavailable. Retry after `Retry-After` seconds.",
@@ -35,7 +36,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
     /// <summary>RFC 9110 sections, as ASP.NET Core sets `type` for these statuses.</summary>
     private static readonly Dictionary<int, string> Sections = new()
     {
-        [400] = "15.5.1", [404] = "15.5.5", [409] = "15.5.10", [412] = "15.5.13", [422] = "15.5.21", [500] = "15.6.1", [503] = "15.6.4",
+        [400] = "15.5.1", [404] = "15.5.5", [409] = "15.5.10", [412] = "15.5.13", [415] = "15.5.16", [422] = "15.5.21", [500] = "15.6.1", [503] = "15.6.4",
     };
 
     /// <summary>Typical titles and details, as the services and the exception handler write them.</summary>
