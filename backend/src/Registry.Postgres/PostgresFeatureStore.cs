@@ -46,6 +46,11 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
             throw new ConflictException("The feature already exists.",
                 $"A feature named '{feature.FeatureName}' already exists (names stay reserved after archiving).");
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "features_duckdb_table_key")
+        {
+            throw new ConflictException("The DuckDB table belongs to another feature.",
+                $"Another feature already stores its values in '{feature.DuckDbTable}'; two features in one table would mix their values.");
+        }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             // An upstream feature vanished between the service's check and this insert.

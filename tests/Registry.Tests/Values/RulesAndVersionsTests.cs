@@ -194,4 +194,16 @@ public sealed class RulesAndVersionsTests(RegistryApiFactory api) : IClassFixtur
         Assert.Single(await _client.ReadValuesAsync(f));
         await (await _client.PostRowsAsync(f, [Row("A", Day(2), 2)])).ExpectProblemAsync(409);
     }
+
+    [Fact]
+    public async Task A_duckdb_table_belongs_to_one_feature()
+    {
+        var first = FeatureApi.Minimal("table_owner");
+        var created = await _client.CreateAsync(first);
+        Assert.Equal("features.table_owner", (string)created["duckdb_table"]!);
+        var thief = FeatureApi.Minimal("table_thief");
+        thief["duckdb_table"] = "features.table_owner";
+        var problem = await (await _client.PostJsonAsync(FeatureApi.Url, thief.ToJsonString())).ExpectProblemAsync(409);
+        Assert.Contains("features.table_owner", (string)problem["detail"]!);
+    }
 }

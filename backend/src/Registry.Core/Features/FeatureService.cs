@@ -38,7 +38,8 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
             Transformation = request.Transformation?.ToDomain(),
             ValidationRules = request.ValidationRules?.Select(r => r.ToDomain()).ToList() ?? [],
             UpstreamFeatures = upstream,
-            DuckDbTable = request.DuckdbTable,
+            // The default is recorded, so the definition says where its values are, and no other feature can claim it.
+            DuckDbTable = request.DuckdbTable ?? $"{Values.ValueTable.DefaultSchema}.{name}",
             DuckDbView = request.DuckdbView,
             ValidationPolicy = request.ValidationPolicy ?? ValidationPolicy.Strict,
             CreatedAt = now,
