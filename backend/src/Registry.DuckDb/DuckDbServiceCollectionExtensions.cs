@@ -16,6 +16,7 @@ public static class DuckDbServiceCollectionExtensions
         services.AddSingleton(_ => database); // a factory registration, so the container disposes it at shutdown
         services.AddSingleton(options);
         services.AddSingleton<IValueStore, DuckDbValueStore>();
+        services.AddSingleton<Registry.Core.Training.ITrainingStore, Training.DuckDbTrainingStore>();
         return services;
     }
 }

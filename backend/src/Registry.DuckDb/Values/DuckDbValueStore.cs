@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 using Registry.Core.Common;
 using Registry.Core.Features;
 using Registry.Core.Values;
@@ -470,36 +469,11 @@ public sealed class ValueStoreOptions
 
 internal static class CsvExport
 {
-    public static async Task WriteAsync(IAsyncEnumerable<ValueRow> rows, Stream output, CancellationToken ct)
+    public static Task WriteAsync(IAsyncEnumerable<ValueRow> rows, Stream output, CancellationToken ct) =>
+        CsvRows.WriteAsync(["entity_id", "event_ts", "value", "feature_version", "ingested_at"], Rows(rows), output, ct);
+
+    private static async IAsyncEnumerable<object?[]> Rows(IAsyncEnumerable<ValueRow> rows)
     {
-        var sb = new StringBuilder("entity_id,event_ts,value,feature_version,ingested_at\n");
-        await foreach (var row in rows.WithCancellation(ct))
-        {
-            sb.Append(Field(row.EntityId)).Append(',').Append(Instant(row.EventTs)).Append(',').Append(Field(Value(row.Value)))
-              .Append(',').Append(Field(row.FeatureVersion)).Append(',').Append(Instant(row.IngestedAt)).Append('\n');
-            if (sb.Length > 1 << 16) await FlushAsync(sb, output, ct);
-        }
-        await FlushAsync(sb, output, ct);
+        await foreach (var r in rows) yield return [r.EntityId, r.EventTs, r.Value, r.FeatureVersion, r.IngestedAt];
     }
-
-    private static async Task FlushAsync(StringBuilder sb, Stream output, CancellationToken ct)
-    {
-        await output.WriteAsync(Encoding.UTF8.GetBytes(sb.ToString()), ct);
-        sb.Clear();
-    }
-
-    private static string Instant(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture);
-
-    private static string Value(object? v) => v switch
-    {
-        null => "",
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        bool b => b ? "true" : "false",
-        DateTimeOffset t => Instant(t),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => v.ToString() ?? "",
-    };
-
-    private static string Field(string s) =>
-        s.AsSpan().IndexOfAny(",\"\n\r") < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

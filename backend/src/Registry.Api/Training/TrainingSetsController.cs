@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Infrastructure;
+using Registry.Core.Common;
+using Registry.Core.Training;
+using Registry.Core.Values;
+
+namespace Registry.Api.Training;
+
+/// <summary>Point-in-time training sets: each row gets, per feature, only what was knowable at its instant.</summary>
+[Route("api/v1/training-sets")]
+public sealed class TrainingSetsController(TrainingService training) : RegistryControllerBase
+{
+    private const string Parquet = "application/vnd.apache.parquet";
+
+    /// <summary>Build a training set from listed rows or a range.</summary>
+    /// <remarks>
+    /// Each row (`entity_id`, `ts`) gets, for each feature, the value with the greatest event time ≤ `ts` (never a
+    /// later one: no leakage) in the contract of the pinned version, null when none exists or it is older than that
+    /// feature's `max_staleness`. With `as_of`, only values ingested by then count, which reproduces an old backtest
+    /// exactly. Rows come back in the order given, streamed as JSON, CSV or Parquet (`format`).
+    /// </remarks>
+    [HttpPost]
+    [Consumes("application/json")]
+    [RequestExample(TrainingExamples.Rows, "rows", "Label listed rows")]
+    [RequestExample(TrainingExamples.Range, "range", "Every day for two instruments")]
+    [Produces("application/json", "text/csv", Parquet)]
+    [ProducesResponseType<TrainingSetResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<IActionResult> CreateTrainingSet([FromBody] TrainingSetRequest request,
+        [FromQuery(Name = "format")] ValueFormat format = ValueFormat.Json, CancellationToken ct = default)
+    {
+        var (plan, labels) = await training.PlanAsync(request, upload: false, ct);
+        return await AnswerAsync(plan, labels!, format, ct);
+    }
+
+    /// <summary>Build a training set for the rows of an uploaded CSV or Parquet file.</summary>
+    /// <remarks>The file has the columns `entity_id` and `ts`. Features are query parameters
+    /// (`features=stock_rsi_14d@1.0.0&amp;features=stock_daily_close`), staleness limits as `max_staleness=stock_rsi_14d:P3D`.
+    /// Same semantics as the JSON form.</remarks>
+    [HttpPost("upload")]
+    [Consumes("text/csv", Parquet)]
+    [Produces("application/json", "text/csv", Parquet)]
+    [ProducesResponseType<TrainingSetResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    [RequestSizeLimit(4L << 30)]
+    public async Task<IActionResult> UploadTrainingLabels(
+        [FromQuery(Name = "features")] string[]? features,
+        [FromQuery(Name = "max_staleness")] string[]? maxStaleness,
+        [FromQuery(Name = "as_of")] DateTimeOffset? asOf,
+        [FromQuery(Name = "format")] ValueFormat format = ValueFormat.Json,
+        CancellationToken ct = default)
+    {
+        var staleness = new Dictionary<string, string>();
+        foreach (var item in maxStaleness ?? [])
+        {
+            var colon = item.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0) throw InvalidInputException.For("max_staleness", "Each max_staleness is feature_name:duration, e.g. stock_rsi_14d:P3D.");
+            staleness[item[..colon]] = item[(colon + 1)..];
+        }
+        var request = new TrainingSetRequest { Features = features?.ToList(), MaxStaleness = staleness, AsOf = asOf };
+        var (plan, _) = await training.PlanAsync(request, upload: true, ct);
+        var kind = Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() == "text/csv" ? ValueFormat.Csv : ValueFormat.Parquet;
+        return await AnswerAsync(plan, new LabelSource.Upload(kind, Request.Body), format, ct);
+    }
+
+    private async Task<IActionResult> AnswerAsync(TrainingSetPlan plan, LabelSource labels, ValueFormat format, CancellationToken ct)
+    {
+        if (format == ValueFormat.Json) return Ok(plan.ToResponse(training.BuildAsync(plan, labels, ct)));
+        Response.ContentType = format == ValueFormat.Csv ? "text/csv; charset=utf-8" : Parquet;
+        Response.Headers.ContentDisposition = $"attachment; filename=\"training-set.{(format == ValueFormat.Csv ? "csv" : "parquet")}\"";
+        await training.ExportAsync(plan, labels, format, Response.Body, ct);
+        return new EmptyResult();
+    }
+}

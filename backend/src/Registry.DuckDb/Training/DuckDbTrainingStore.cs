@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Registry.Core.Common;
+using Registry.Core.Training;
+using Registry.Core.Values;
+using Registry.DuckDb.Values;
+
+namespace Registry.DuckDb.Training;
+
+/// <summary>
+/// Point-in-time joins in DuckDB: the labels go to a TEMP table, each feature is an ASOF LEFT JOIN on
+/// (entity_id, ts ≥ event_ts) against the rows a read would return (as of an instant, in one contract), in groups
+/// so that a thousand features do not make one thousand-join plan. Rows come back in the labels' order.
+/// </summary>
+public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions options) : ITrainingStore
+{
+    /// <summary>Features per ASOF query: one plan stays small, the number of passes over the labels stays low.</summary>
+    private const int GroupSize = 25;
+
+    public async IAsyncEnumerable<object?[]> BuildAsync(LabelSource labels, IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var session = await PrepareAsync(labels, features, asOf, ct);
+        using var reader = session.Connection.Query(session.FinalSelect);
+        var width = 2 + features.Count;
+        while (reader.Read())
+        {
+            ct.ThrowIfCancellationRequested();
+            var row = new object?[width];
+            row[0] = reader.GetString(0);
+            row[1] = reader.GetTimestamp(1);
+            for (var i = 2; i < width; i++) row[i] = reader.GetValue(i);
+            yield return row;
+        }
+    }
+
+    public async Task ExportAsync(LabelSource labels, IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf, ValueFormat format,
+        Stream output, CancellationToken ct)
+    {
+        if (format == ValueFormat.Csv)
+        {
+            await CsvRows.WriteAsync(["entity_id", "ts", .. features.Select(f => f.FeatureName)], BuildAsync(labels, features, asOf, ct), output, ct);
+            return;
+        }
+        var file = Path.Combine(options.TempDirectory, $"training_{Guid.NewGuid():N}.parquet");
+        Directory.CreateDirectory(options.TempDirectory);
+        try
+        {
+            await using (var session = await PrepareAsync(labels, features, asOf, ct))
+                session.Connection.Execute($"COPY ({session.FinalSelect}) TO {DuckDbConnection.Literal(file)} (FORMAT parquet)");
+            await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await fs.CopyToAsync(output, 1 << 16, ct);
+        }
+        finally { File.Delete(file); }
+    }
+
+    private async Task<Session> PrepareAsync(LabelSource labels, IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf, CancellationToken ct)
+    {
+        var c = db.Rent();
+        var session = new Session(c, "labels_" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await LoadLabelsAsync(c, session, labels, ct);
+            using var interrupt = ct.Register(c.Interrupt);
+            var existing = ExistingTables(c, features);
+            for (var g = 0; g * GroupSize < features.Count; g++)
+            {
+                var group = features.Skip(g * GroupSize).Take(GroupSize).ToList();
+                var part = $"{session.Labels}_p{g}";
+                session.Temp.Add(part);
+                var (sql, args) = GroupSql(session.Labels, part, group, g * GroupSize, existing, asOf);
+                using var s = c.Prepare(sql);
+                s.BindAll([.. args]).ExecuteNonQuery();
+            }
+            var columns = string.Join(", ", features.Select((f, i) => $"p{i / GroupSize}.{ValueSql.Q("v" + i)} AS {ValueSql.Q(f.FeatureName)}"));
+            var joins = string.Concat(Enumerable.Range(0, (features.Count + GroupSize - 1) / GroupSize)
+                .Select(g => $" JOIN temp.{ValueSql.Q($"{session.Labels}_p{g}")} p{g} ON p{g}.row_no = l.row_no"));
+            session.FinalSelect = $"SELECT l.entity_id, l.ts{(columns.Length > 0 ? ", " + columns : "")} FROM temp.{ValueSql.Q(session.Labels)} l{joins} ORDER BY l.row_no";
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static (string Sql, List<object?> Args) GroupSql(string labels, string part, IReadOnlyList<PinnedFeature> group, int first,
+        HashSet<string> existing, DateTimeOffset? asOf)
+    {
+        var args = new List<object?>();
+        var ctes = new List<string>();
+        var select = new StringBuilder("l.row_no");
+        var joins = new StringBuilder();
+        for (var i = 0; i < group.Count; i++)
+        {
+            var f = group[i];
+            var index = first + i;
+            var alias = $"j{i}";
+            string body;
+            if (existing.Contains(f.Table.QualifiedName))
+            {
+                // Only the labels' entities, and for each (entity, event time) the row a read would return.
+                body = $"SELECT entity_id, event_ts, value FROM {ValueSql.Target(f.Table)} WHERE contract_major = ?" +
+                       (asOf is null ? "" : " AND ingested_at <= ?") +
+                       $" AND entity_id IN (SELECT DISTINCT entity_id FROM temp.{ValueSql.Q(labels)})" +
+                       " QUALIFY row_number() OVER (PARTITION BY entity_id, event_ts ORDER BY ingested_at DESC) = 1";
+                args.Add(f.ContractMajor);
+                if (asOf is { } a) args.Add(a);
+            }
+            else body = $"SELECT NULL::VARCHAR AS entity_id, NULL::TIMESTAMP AS event_ts, NULL::{ValueSql.ColumnType(f.Table.DataType)} AS value WHERE false";
+            ctes.Add($"{alias}_src AS ({body})");
+            joins.Append($" ASOF LEFT JOIN {alias}_src {alias} ON l.entity_id = {alias}.entity_id AND l.ts >= {alias}.event_ts");
+            var value = f.MaxStalenessMicros is { } limit
+                ? $"CASE WHEN epoch_us(l.ts) - epoch_us({alias}.event_ts) <= {limit.ToString(CultureInfo.InvariantCulture)} THEN {alias}.value END"
+                : $"{alias}.value";
+            select.Append($", {value} AS {ValueSql.Q("v" + index)}");
+        }
+        return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS WITH {string.Join(", ", ctes)} SELECT {select} FROM temp.{ValueSql.Q(labels)} l{joins}", args);
+    }
+
+    private static HashSet<string> ExistingTables(DuckDbConnection c, IReadOnlyList<PinnedFeature> features)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        using var r = c.Query("SELECT schema_name || '.' || table_name FROM duckdb_tables()");
+        while (r.Read()) found.Add(r.GetString(0));
+        return found;
+    }
+
+    private async Task LoadLabelsAsync(DuckDbConnection c, Session session, LabelSource labels, CancellationToken ct)
+    {
+        var table = ValueSql.Q(session.Labels);
+        switch (labels)
+        {
+            case LabelSource.List list:
+                c.Execute($"CREATE TEMP TABLE {table} (row_no BIGINT, entity_id VARCHAR, ts TIMESTAMP)");
+                using (var appender = c.CreateAppender("temp", "main", session.Labels))
+                {
+                    long n = 0;
+                    foreach (var (entity, ts) in list.Rows)
+                    {
+                        appender.Append(n++);
+                        appender.Append(entity);
+                        appender.AppendTimestampMicros(Timestamps.ToMicros(ts));
+                        appender.EndRow();
+                    }
+                    appender.Close();
+                }
+                break;
+            case LabelSource.Upload upload:
+                var file = Path.Combine(options.TempDirectory, $"{session.Labels}.{(upload.Format == ValueFormat.Csv ? "csv" : "parquet")}");
+                Directory.CreateDirectory(options.TempDirectory);
+                session.File = file;
+                await using (var fs = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+                    await upload.Body.CopyToAsync(fs, 1 << 16, ct);
+                if (new FileInfo(file).Length == 0) throw InvalidInputException.For("body", "The body is empty.");
+                var what = upload.Format == ValueFormat.Csv ? "CSV" : "Parquet";
+                var source = upload.Format == ValueFormat.Csv
+                    ? $"read_csv({DuckDbConnection.Literal(file)}, header = true, all_varchar = true)"
+                    : $"read_parquet({DuckDbConnection.Literal(file)})";
+                try
+                {
+                    var names = new List<string>();
+                    using (var r = c.Query($"DESCRIBE SELECT * FROM {source}"))
+                        while (r.Read()) names.Add(r.GetString(0));
+                    if (!names.Contains("entity_id") || !names.Contains("ts"))
+                        throw InvalidInputException.For("body", $"The {what} file must have the columns entity_id and ts (found: {string.Join(", ", names)}).");
+                    c.Execute($"""
+                        CREATE TEMP TABLE {table} AS
+                        SELECT row_number() OVER () - 1 AS row_no, CAST(entity_id AS VARCHAR) AS entity_id,
+                               TRY_CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS TIMESTAMP) AS ts, CAST(ts AS VARCHAR) AS ts_raw
+                        FROM {source}
+                        """);
+                }
+                catch (DuckDbException e)
+                {
+                    throw InvalidInputException.For("body", $"The body is not a readable {what} file: {e.Message.Replace(file, $"the {what} body", StringComparison.Ordinal).Split("\n\n")[0]}");
+                }
+                var errors = new Dictionary<string, string[]>();
+                using (var r = c.Query($"SELECT row_no, entity_id IS NULL OR entity_id = '', ts_raw FROM {table} WHERE entity_id IS NULL OR entity_id = '' OR ts IS NULL ORDER BY row_no LIMIT 20"))
+                {
+                    while (r.Read())
+                    {
+                        var row = r.GetInt64(0);
+                        if (r.GetBoolean(1)) errors[$"rows[{row}].entity_id"] = ["entity_id is required."];
+                        else errors[$"rows[{row}].ts"] = [$"ts '{(r.IsNull(2) ? "" : r.GetString(2))}' is not an ISO 8601 instant."];
+                    }
+                }
+                if (errors.Count > 0) throw new InvalidInputException(errors);
+                break;
+        }
+    }
+
+    private sealed class Session(DuckDbConnection connection, string labels) : IAsyncDisposable
+    {
+        public DuckDbConnection Connection { get; } = connection;
+        public string Labels { get; } = labels;
+        public List<string> Temp { get; } = [];
+        public string FinalSelect { get; set; } = "";
+        public string? File { get; set; }
+
+        public ValueTask DisposeAsync()
+        {
+            try
+            {
+                foreach (var t in Temp.Append(Labels)) Connection.Execute($"DROP TABLE IF EXISTS temp.{ValueSql.Q(t)}");
+            }
+            catch (DuckDbException) { /* dies with the connection */ }
+            finally
+            {
+                Connection.Dispose();
+                if (File is not null) System.IO.File.Delete(File);
+            }
+            return ValueTask.CompletedTask;
+        }
+    }
+}
