@@ -16,6 +16,7 @@ public static class ServiceSetup
         services.AddScoped<Registry.Core.Usage.UsageService>();
         services.AddScoped<Registry.Core.Lineage.LineageService>();
         services.AddScoped<Registry.Core.Values.ValueService>();
+        services.AddScoped<Registry.Core.FeatureSets.FeatureSetService>();
         return services;
     }
 
