@@ -56,7 +56,7 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
         (await featureSets.ListVersionsAsync(featureSetName, ct)).ToResponse();
 
     /// <summary>Get one version of a feature set with its pinned members.</summary>
-    /// <remarks>Build metadata does not distinguish versions: 1.0.0+abc finds 1.0.0.</remarks>
+    /// <remarks>`version` is SemVer 2.0; build metadata does not distinguish versions, so 1.0.0+abc finds 1.0.0.</remarks>
     [HttpGet("{feature_set_name}/versions/{version}")]
     [ProducesResponseType<FeatureSetVersionResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
