@@ -54,6 +54,15 @@ public sealed class PostgresLineageStore(NpgsqlDataSource dataSource) : ILineage
         ORDER BY max(usage_timestamp) DESC, used_by_model, model_version
         """;
 
+    /// <summary>$1 feature names: the feature-set versions that have any of them among their members.</summary>
+    public const string FeatureSetsSql = """
+        SELECT m.feature_set_name, v.version, v.version = s.current_version, m.feature_name, m.feature_version
+        FROM feature_set_members m
+        JOIN feature_set_versions v ON v.feature_set_name = m.feature_set_name AND v.version_key = m.version_key
+        JOIN feature_sets s ON s.feature_set_name = m.feature_set_name
+        WHERE m.feature_name = ANY ($1)
+        """;
+
     public async Task<IReadOnlyList<LineageNode>> WalkAsync(string featureName, int upstreamDepth, int downstreamDepth, CancellationToken ct)
     {
         await using var walk = dataSource.CreateCommand(WalkSql);
@@ -95,6 +104,17 @@ public sealed class PostgresLineageStore(NpgsqlDataSource dataSource) : ILineage
             result.Add(new ModelUsage(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2),
                 reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4), reader.GetFieldValue<string[]>(5)));
         }
+        return result;
+    }
+
+    public async Task<IReadOnlyList<FeatureSetUse>> GetFeatureSetsAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(FeatureSetsSql);
+        cmd.Parameters.Add(new() { Value = featureNames.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var result = new List<FeatureSetUse>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            result.Add(new FeatureSetUse(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.GetString(3), reader.GetString(4)));
         return result;
     }
 }

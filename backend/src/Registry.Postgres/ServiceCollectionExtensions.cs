@@ -17,6 +17,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IVersionStore>(sp => sp.GetRequiredService<PostgresFeatureStore>());
         services.AddSingleton<Registry.Core.Usage.IUsageStore, PostgresUsageStore>();
         services.AddSingleton<Registry.Core.Lineage.ILineageStore, PostgresLineageStore>();
+        services.AddSingleton<Registry.Core.FeatureSets.IFeatureSetStore, PostgresFeatureSetStore>();
         services.AddSingleton<MigrationRunner>();
         services.AddHostedService<MigrationHostedService>();
         return services;

@@ -168,6 +168,7 @@ internal sealed class SharedParametersFilter : IOperationFilter
     private static readonly Dictionary<(ParameterLocation, string), string> Descriptions = new()
     {
         [(ParameterLocation.Path, "feature_name")] = $"The feature's name: {Identifiers.FeatureNameRule}.",
+        [(ParameterLocation.Path, "feature_set_name")] = $"The feature set's name: {Identifiers.FeatureNameRule}.",
         [(ParameterLocation.Query, "skip")] = "How many items to skip (paging), 0 or more.",
         [(ParameterLocation.Query, "limit")] = "How many items to return at most (paging), 1 to 500.",
     };

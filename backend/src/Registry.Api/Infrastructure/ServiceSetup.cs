@@ -17,6 +17,7 @@ public static class ServiceSetup
         services.AddScoped<Registry.Core.Lineage.LineageService>();
         services.AddScoped<Registry.Core.Values.ValueService>();
         services.AddScoped<Registry.Core.Training.TrainingService>();
+        services.AddScoped<Registry.Core.FeatureSets.FeatureSetService>();
         return services;
     }
 

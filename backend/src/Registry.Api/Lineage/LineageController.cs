@@ -11,7 +11,8 @@ public sealed class LineageController(LineageService lineage) : RegistryControll
 {
     /// <summary>Upstream and downstream lineage, direct or recursive.</summary>
     /// <remarks>Without recursive=true, direct neighbours only. Each node appears once, at its shortest depth.
-    /// Downstream is derived from the upstream lists, never stored, so it cannot drift. `edges` go from upstream to downstream.</remarks>
+    /// Downstream is derived from the upstream lists, never stored, so it cannot drift. `edges` go from upstream to downstream.
+    /// `feature_sets` lists every feature-set version that has this feature among its members, with the version it pins.</remarks>
     [HttpGet("lineage")]
     [ProducesResponseType<LineageResponse>(StatusCodes.Status200OK)]
     public async Task<LineageResponse> GetLineage(
@@ -22,7 +23,9 @@ public sealed class LineageController(LineageService lineage) : RegistryControll
         CancellationToken ct = default) =>
         (await lineage.GetLineageAsync(featureName, recursive, direction, depth, ct)).ToResponse();
 
-    /// <summary>Impact analysis: every downstream feature and every model that used this feature or any of them.</summary>
+    /// <summary>Impact analysis: every downstream feature, and every model and feature set that used this feature or any of them.</summary>
+    /// <remarks>`feature_sets` lists every feature-set version (current or not) that includes the feature or one of its
+    /// downstream features; `feature_name` says which member it is.</remarks>
     [HttpGet("impact")]
     [ProducesResponseType<ImpactResponse>(StatusCodes.Status200OK)]
     public async Task<ImpactResponse> GetImpact([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>

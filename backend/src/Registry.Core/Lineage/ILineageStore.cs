@@ -1,6 +1,6 @@
 namespace Registry.Core.Lineage;
 
-/// <summary>Graph queries over the upstream edges, and the usage records that hang off the graph.</summary>
+/// <summary>Graph queries over the upstream edges, and the usage records and feature sets that hang off the graph.</summary>
 public interface ILineageStore
 {
     /// <summary>
@@ -14,4 +14,7 @@ public interface ILineageStore
 
     /// <summary>Models that used any of the features, grouped by model, model version and environment, most recent first.</summary>
     Task<IReadOnlyList<ModelUsage>> GetModelsAsync(IReadOnlyCollection<string> featureNames, DateTimeOffset? since, string? environment, CancellationToken ct);
+
+    /// <summary>Every feature-set version with any of the features among its members (one entry per set version and feature), in no particular order.</summary>
+    Task<IReadOnlyList<FeatureSetUse>> GetFeatureSetsAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct);
 }

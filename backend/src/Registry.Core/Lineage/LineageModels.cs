@@ -23,7 +23,8 @@ public sealed record LineageResult(
     IReadOnlyList<string> AllDownstream,
     int DirectDependentsCount,
     int TotalDependentsCount,
-    LineageGraph Graph);
+    LineageGraph Graph,
+    IReadOnlyList<FeatureSetUse> FeatureSets);
 
 /// <summary>A model (version, environment) that used the feature or one of its downstream features.</summary>
 public sealed record ModelUsage(
@@ -34,11 +35,19 @@ public sealed record ModelUsage(
     long UsageCount,
     IReadOnlyList<string> Features);
 
+/// <summary>
+/// A feature-set version that includes <see cref="FeatureName"/> pinned at <see cref="FeatureVersion"/>: a consumer of the
+/// feature, as a downstream feature or a model is. Every version counts, not only the current one: a model trained on an
+/// older version still depends on what it pinned.
+/// </summary>
+public sealed record FeatureSetUse(string FeatureSetName, string Version, bool IsCurrent, string FeatureName, string FeatureVersion);
+
 public sealed record ImpactResult(
     FeatureDefinition Feature,
     IReadOnlyList<LineageNode> Downstream,
     IReadOnlyList<ModelUsage> Models,
-    IReadOnlyList<string> ActiveDirectDependents)
+    IReadOnlyList<string> ActiveDirectDependents,
+    IReadOnlyList<FeatureSetUse> FeatureSets)
 {
     /// <summary>Deprecation (and deletion) is refused while an active feature lists this one upstream.</summary>
     public bool CanDeprecate => ActiveDirectDependents.Count == 0 && FeatureLifecycle.CanApply(Feature.Status, FeatureLifecycle.Deprecate);

@@ -28,15 +28,17 @@ public sealed class LineageService(IFeatureStore features, ILineageStore lineage
             ? nodes.Count(n => n.Direction == LineageDirection.Downstream)
             : (await lineage.WalkAsync(featureName, 0, MaxDepth, ct)).Count;
 
+        var sets = await GetFeatureSetsAsync([featureName], ct);
+
         List<string> Names(LineageDirection d) => nodes.Where(n => n.Direction == d).Select(n => n.FeatureName).ToList();
         return new LineageResult(
             feature, recursive, direction, limit,
             feature.UpstreamFeatures, feature.DownstreamFeatures,
             Names(LineageDirection.Upstream), Names(LineageDirection.Downstream),
-            feature.DownstreamFeatures.Count, dependents, new LineageGraph(nodes, edges));
+            feature.DownstreamFeatures.Count, dependents, new LineageGraph(nodes, edges), sets);
     }
 
-    /// <summary>Every downstream feature, recursively, and every model that used this feature or any of them.</summary>
+    /// <summary>Every downstream feature, recursively, and every model and feature-set version that used this feature or any of them.</summary>
     public async Task<ImpactResult> GetImpactAsync(string featureName, CancellationToken ct)
     {
         var feature = await GetFeatureAsync(featureName, ct);
@@ -44,8 +46,16 @@ public sealed class LineageService(IFeatureStore features, ILineageStore lineage
         var affected = downstream.Select(n => n.FeatureName).Prepend(featureName).ToList();
         var models = await lineage.GetModelsAsync(affected, since: null, environment: null, ct);
         var activeDirect = downstream.Where(n => n.Depth == 1 && n.Status == FeatureStatus.Active).Select(n => n.FeatureName).ToList();
-        return new ImpactResult(feature, downstream, models, activeDirect);
+        return new ImpactResult(feature, downstream, models, activeDirect, await GetFeatureSetsAsync(affected, ct));
     }
+
+    /// <summary>By set name, newest version first (SemVer precedence), then by feature.</summary>
+    private async Task<IReadOnlyList<FeatureSetUse>> GetFeatureSetsAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct) =>
+        (await lineage.GetFeatureSetsAsync(featureNames, ct))
+            .OrderBy(s => s.FeatureSetName, StringComparer.Ordinal)
+            .ThenByDescending(s => Versions.SemVer.Parse(s.Version), NuGet.Versioning.VersionComparer.Default)
+            .ThenBy(s => s.FeatureName, StringComparer.Ordinal)
+            .ToList();
 
     private async Task<FeatureDefinition> GetFeatureAsync(string featureName, CancellationToken ct)
     {

@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Infrastructure;
+using Registry.Core.FeatureSets;
+
+namespace Registry.Api.FeatureSets;
+
+/// <summary>Feature sets: named, versioned groups of features, each pinned to a feature version, that models train and serve on.</summary>
+[Route("api/v1/feature-sets")]
+public sealed class FeatureSetsController(FeatureSetService featureSets) : RegistryControllerBase
+{
+    /// <summary>Create a feature set and publish its first version.</summary>
+    /// <remarks>One transaction: the set and its first version (`version`, default 1.0.0). Each member is a registered
+    /// feature (else 422) pinned to a published version of it (else 422 naming `feature@version`); without
+    /// `feature_version` the feature's current version is recorded. A deprecated or archived member is refused (422, with
+    /// each member's status). A feature appears once per version (400). The name is unique (409).</remarks>
+    [HttpPost]
+    [Consumes("application/json")]
+    [RequestExample(FeatureSetExamples.Create)]
+    [ProducesResponseType<FeatureSetResponse>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<ActionResult<FeatureSetResponse>> CreateFeatureSet([FromBody] CreateFeatureSetRequest request, CancellationToken ct)
+    {
+        var created = await featureSets.CreateAsync(request, ct);
+        return CreatedAtAction(nameof(GetFeatureSet), new { feature_set_name = created.FeatureSet.FeatureSetName }, created.ToResponse());
+    }
+
+    /// <summary>List feature sets, filtered and paged, each with its current members.</summary>
+    /// <remarks>Ordered by name. `owner` matches exactly; `tag` keeps the sets that carry that tag.</remarks>
+    [HttpGet]
+    [ProducesResponseType<FeatureSetListResponse>(StatusCodes.Status200OK)]
+    public async Task<FeatureSetListResponse> ListFeatureSets(
+        [FromQuery(Name = "owner")] string? owner,
+        [FromQuery(Name = "tag")] string? tag,
+        [FromQuery(Name = "skip")] int skip = 0,
+        [FromQuery(Name = "limit")] int limit = FeatureSetService.DefaultLimit,
+        CancellationToken ct = default)
+    {
+        var page = await featureSets.ListAsync(new FeatureSetListQuery(owner, tag, skip, limit), ct);
+        return new FeatureSetListResponse(page.FeatureSets.Select(s => s.ToResponse()).ToList(), page.Total, skip, limit);
+    }
+
+    /// <summary>Get a feature set with its current version's members.</summary>
+    [HttpGet("{feature_set_name}")]
+    [ProducesResponseType<FeatureSetResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<FeatureSetResponse> GetFeatureSet([FromRoute(Name = "feature_set_name")] string featureSetName, CancellationToken ct) =>
+        (await featureSets.GetAsync(featureSetName, ct)).ToResponse();
+
+    /// <summary>List a feature set's versions, newest first by SemVer precedence.</summary>
+    [HttpGet("{feature_set_name}/versions")]
+    [ProducesResponseType<FeatureSetVersionListResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<FeatureSetVersionListResponse> ListFeatureSetVersions(
+        [FromRoute(Name = "feature_set_name")] string featureSetName, CancellationToken ct) =>
+        (await featureSets.ListVersionsAsync(featureSetName, ct)).ToResponse();
+
+    /// <summary>Get one version of a feature set with its pinned members.</summary>
+    /// <remarks>`version` is SemVer 2.0; build metadata does not distinguish versions, so 1.0.0+abc finds 1.0.0.</remarks>
+    [HttpGet("{feature_set_name}/versions/{version}")]
+    [ProducesResponseType<FeatureSetVersionResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<FeatureSetVersionResponse> GetFeatureSetVersion(
+        [FromRoute(Name = "feature_set_name")] string featureSetName, [FromRoute(Name = "version")] string version, CancellationToken ct)
+    {
+        var (found, current) = await featureSets.GetVersionWithCurrentAsync(featureSetName, version, ct);
+        return found.ToResponse(current);
+    }
+
+    /// <summary>Publish a new version of a feature set.</summary>
+    /// <remarks>The full list of members (not a change to the previous list), with `version` or `bump`. The version must be
+    /// greater than every existing one (422; 409 if it exists already). Published versions never change: there is no way to
+    /// edit one, so a training set built from a version can always be rebuilt. Members follow the same rules as on creation.</remarks>
+    [HttpPost("{feature_set_name}/versions")]
+    [Consumes("application/json")]
+    [RequestExample(FeatureSetExamples.NewVersion, "bump", "A major bump, version computed by the server")]
+    [RequestExample(FeatureSetExamples.ExplicitVersion, "explicit", "An explicit version, with the current feature versions")]
+    [ProducesResponseType<FeatureSetVersionResponse>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<ActionResult<FeatureSetVersionResponse>> CreateFeatureSetVersion(
+        [FromRoute(Name = "feature_set_name")] string featureSetName, [FromBody] CreateFeatureSetVersionRequest request, CancellationToken ct)
+    {
+        var version = await featureSets.PublishVersionAsync(featureSetName, request, ct);
+        return CreatedAtAction(nameof(GetFeatureSetVersion), new { feature_set_name = featureSetName, version = version.Version },
+            version.ToResponse(version.Version));
+    }
+}
