@@ -410,6 +410,13 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
 
     private static void CheckDuplicates(DuckDbConnection c, StagedBatch batch)
     {
+        // Counting repeated keys is one hash aggregate; listing them with their rows in order costs twice as much over
+        // a million rows, so the list is built only when there is something to list.
+        using (var n = c.Query(ValueSql.DuplicateCount(batch.Stage)))
+        {
+            n.Read();
+            if (n.GetInt64(0) == 0) return;
+        }
         using var r = c.Query(ValueSql.Duplicates(batch.Stage));
         while (r.Read())
         {

@@ -153,6 +153,10 @@ internal static class ValueSql
 
     public static string StageErrorCount(string stage) => $"SELECT count(*) FILTER (WHERE error IS NOT NULL), count(*) FROM {Q(stage)}";
 
+    /// <summary>How many (entity, event time) keys occur more than once in the batch; one hash aggregate.</summary>
+    public static string DuplicateCount(string stage) =>
+        $"SELECT count(*) FROM (SELECT 1 FROM {Q(stage)} GROUP BY entity_id, event_ts HAVING count(*) > 1)";
+
     /// <summary>Two rows for one (entity, event time) in one batch would make the batch's meaning depend on row order.</summary>
     public static string Duplicates(string stage) => $"""
         SELECT entity_id, CAST(event_ts AS VARCHAR), list(row_no ORDER BY row_no)[1:5], count(*) OVER ()
