@@ -146,11 +146,25 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
                 (min, max) = (r.GetTimestamp(0), r.GetTimestamp(1));
             }
             c.Begin();
-            using (var s = c.Prepare(ValueSql.Changed(changed, b.Stage, table))) s.BindAll(stamp.ContractMajor, min, max).ExecuteNonQuery();
+            bool overlaps;
+            using (var s = c.Prepare(ValueSql.Overlaps(table)))
+            using (var r = s.BindAll(stamp.ContractMajor, min, max).ExecuteReader())
+            {
+                r.Read();
+                overlaps = r.GetBoolean(0);
+            }
+            // A first load, or a new period: nothing stored can match, so every staged row is a changed row and the
+            // anti-join (a window over the stored range and a copy of the whole batch) is skipped.
+            var rows = b.Stage;
+            if (overlaps)
+            {
+                using (var s = c.Prepare(ValueSql.Changed(changed, b.Stage, table))) s.BindAll(stamp.ContractMajor, min, max).ExecuteNonQuery();
+                rows = changed;
+            }
             long written;
-            using (var s = c.Prepare(ValueSql.Insert(changed, table)))
+            using (var s = c.Prepare(ValueSql.Insert(rows, table)))
                 written = s.BindAll(stamp.FeatureVersion, stamp.ContractMajor, stamp.IngestedAt, stamp.BatchId.ToString()).ExecuteNonQuery();
-            using (var s = c.Prepare(ValueSql.UpsertLatest(changed, table)))
+            using (var s = c.Prepare(ValueSql.UpsertLatest(rows, table)))
                 s.BindAll(stamp.ContractMajor, stamp.FeatureVersion, stamp.IngestedAt).ExecuteNonQuery();
             // DuckDB writes the WAL on COMMIT: once this returns, the batch survives a kill of the process.
             c.Commit();

@@ -164,6 +164,13 @@ internal static class ValueSql
         """;
 
     /// <summary>
+    /// Whether any row is stored for the contract major in the batch's event-time range (parameters: contract_major,
+    /// min and max event time). When none is, every row of the batch is new, and <see cref="Changed"/> would only copy it.
+    /// </summary>
+    public static string Overlaps(ValueTable t) =>
+        $"SELECT EXISTS (SELECT 1 FROM {Target(t)} WHERE contract_major = ? AND event_ts BETWEEN ? AND ?)";
+
+    /// <summary>
     /// The rows of the batch a read would not already return, i.e. new keys or new values. Parameters: contract_major,
     /// min and max event time of the batch.
     /// </summary>
@@ -179,16 +186,16 @@ internal static class ValueSql
             WHERE c.entity_id = s.entity_id AND c.event_ts = s.event_ts AND c.value IS NOT DISTINCT FROM s.value)
         """;
 
-    /// <summary>Parameters: feature_version, contract_major, ingested_at, batch_id.</summary>
-    public static string Insert(string changed, ValueTable t) => $"""
+    /// <summary>Writes the rows of <paramref name="rows"/> (the changed rows, or the whole stage). Parameters: feature_version, contract_major, ingested_at, batch_id.</summary>
+    public static string Insert(string rows, ValueTable t) => $"""
         INSERT INTO {Target(t)} (entity_id, event_ts, value, feature_version, contract_major, ingested_at, batch_id)
-        SELECT entity_id, event_ts, value, ?, ?, ?, CAST(? AS UUID) FROM {Q(changed)}
+        SELECT entity_id, event_ts, value, ?, ?, ?, CAST(? AS UUID) FROM {Q(rows)}
         """;
 
     /// <summary>Parameters: contract_major, feature_version, ingested_at. A tie on event time goes to the newer ingest.</summary>
-    public static string UpsertLatest(string changed, ValueTable t) => $"""
+    public static string UpsertLatest(string rows, ValueTable t) => $"""
         INSERT INTO {Latest(t)} AS l (entity_id, contract_major, event_ts, value, feature_version, ingested_at)
-        SELECT entity_id, ?, event_ts, value, ?, ? FROM {Q(changed)}
+        SELECT entity_id, ?, event_ts, value, ?, ? FROM {Q(rows)}
         QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY event_ts DESC) = 1
         ON CONFLICT (entity_id, contract_major) DO UPDATE SET
             event_ts = excluded.event_ts, value = excluded.value,
