@@ -28,6 +28,12 @@ internal static class ValueSql
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
+    /// <summary>
+    /// The feature's value table and its latest-value table. DuckDB looks rows up through an index only when the index
+    /// has a single column: the two-column primary key keeps (entity, major) unique but does not serve lookups, so
+    /// without the entity_id index every latest read scans the whole table, one row per entity. Its name holds a
+    /// '#', which no feature name can, so it never clashes with another feature's table.
+    /// </summary>
     public static string CreateTables(ValueTable t) => $"""
         CREATE SCHEMA IF NOT EXISTS {Q(t.Schema)};
         CREATE TABLE IF NOT EXISTS {Target(t)} (
@@ -49,6 +55,7 @@ internal static class ValueSql
             ingested_at     TIMESTAMP NOT NULL,
             PRIMARY KEY (entity_id, contract_major)
         );
+        CREATE INDEX IF NOT EXISTS {Q(t.FeatureName + "#entity")} ON {Latest(t)} (entity_id);
         """;
 
     public const string Columns = """
