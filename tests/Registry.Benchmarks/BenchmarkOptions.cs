@@ -25,8 +25,8 @@ internal sealed record BenchmarkOptions(bool Smoke, int Features, int Layers, in
         }
         return smoke
             ? new BenchmarkOptions(true, Features: 1_000, Layers: 10, UsageRows: 10_000, Warmup: 20, Iterations: 30,
-                new ValuesShape(Rows: 100_000, Entities: 1_000, Repeats: 1, LatestWarmup: 50, LatestIterations: 500), args)
+                new ValuesShape(Rows: 100_000, Entities: 1_000, Repeats: 1, LatestWarmup: 100, LatestIterations: 500), args)
             : new BenchmarkOptions(false, Features: 10_000, Layers: 10, UsageRows: 100_000, Warmup: 200, Iterations: 500,
-                new ValuesShape(Rows: 1_000_000, Entities: 1_000, Repeats: 3, LatestWarmup: 200, LatestIterations: 5_000), args);
+                new ValuesShape(Rows: 1_000_000, Entities: 1_000, Repeats: 5, LatestWarmup: 1_000, LatestIterations: 5_000), args);
     }
 }
