@@ -102,7 +102,7 @@ internal static class ValuesBenchmark
         var jsonFeature = await CreateFeatureAsync(client, "bench_values_json", ct);
         var json = await IngestAsync(client, jsonFeature, data.Json, "application/json", shape.Rows, 0, ct);
         Log($"API JSON: {shape.Rows / json:N0} rows/s");
-        // The same CSV body again: every row is already stored, so this measures the duplicate check against a full table.
+        // The same CSV body again: every row is already stored, so this times the anti-join that finds unchanged rows.
         var again = await IngestAsync(client, latestFeature!, data.Csv, "text/csv", 0, shape.Rows, ct);
         Log($"API CSV re-ingest: {shape.Rows / again:N0} rows/s");
 
