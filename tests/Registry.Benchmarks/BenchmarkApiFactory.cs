@@ -3,14 +3,39 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Registry.Benchmarks;
 
-/// <summary>The real API, in-process (TestServer: no sockets), on the benchmark's database.</summary>
-internal sealed class BenchmarkApiFactory(string connectionString) : WebApplicationFactory<Program>
+/// <summary>
+/// The real API, in-process, on the benchmark's database and a DuckDB file of its own in a fresh temp folder
+/// (one process must never open one DuckDB file twice, and a run must not reuse or grow the developer's .data/).
+/// By default it is served by TestServer (no sockets); with kestrel: true, by Kestrel on a loopback socket instead.
+/// </summary>
+internal sealed class BenchmarkApiFactory : WebApplicationFactory<Program>
 {
+    private readonly string _connectionString;
+
+    public BenchmarkApiFactory(string connectionString, bool kestrel = false)
+    {
+        _connectionString = connectionString;
+        if (kestrel) UseKestrel(0); // port 0: any free port on 127.0.0.1; CreateClient() then talks to it
+    }
+
+    public string ValuesDirectory { get; } = Directory.CreateTempSubdirectory("registry-bench-values-").FullName;
+
+    public string ValuesPath => Path.Combine(ValuesDirectory, "values.duckdb");
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Benchmark");
-        builder.UseSetting("ConnectionStrings:Registry", connectionString);
+        builder.UseSetting("ConnectionStrings:Registry", _connectionString);
+        builder.UseSetting("DuckDb:Path", ValuesPath);
+        builder.UseSetting("DuckDb:TempDirectory", Path.Combine(ValuesDirectory, "tmp"));
         // stdout carries the Markdown report; keep start-up chatter out of it.
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync(); // stops the API, which closes (checkpoints) the DuckDB file
+        try { Directory.Delete(ValuesDirectory, recursive: true); }
+        catch (IOException) { /* best effort: it is under the temp folder */ }
     }
 }

@@ -18,12 +18,9 @@ internal sealed record LineageRun(BenchmarkOptions Options, SeededGraph Graph, s
 /// <summary>Issue 4: recursive lineage and impact over a 10,000-node graph, through the API and as raw SQL, in one run.</summary>
 internal static class LineageBenchmark
 {
-    public static async Task<LineageRun> RunAsync(BenchmarkOptions options, CancellationToken ct)
+    /// <summary>Runs on a database of its own in <paramref name="cluster"/>, which outlives the API started here.</summary>
+    public static async Task<LineageRun> RunAsync(BenchmarkOptions options, LocalPostgresCluster cluster, CancellationToken ct)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), $"registry-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Log($"starting PostgreSQL in {dataDir}");
-        // Declared first, disposed last: the API stops before its database does, on success and on failure alike.
-        await using var cluster = await LocalPostgresCluster.StartAsync(dataDir, deleteOnDispose: true, ct: ct);
         await cluster.EnsureDatabaseAsync("registry_bench", ct);
         var connectionString = cluster.ConnectionString("registry_bench");
 

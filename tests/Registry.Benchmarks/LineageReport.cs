@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Registry.Benchmarks;
@@ -23,7 +22,7 @@ internal static class LineageReport
         Line($"## Recursive lineage and impact (issue 4){(o.Smoke ? " — smoke run, not the issue's shape" : "")}");
         Line($"");
         Line($"- Command: `{o.CommandLine}`");
-        Line($"- Run: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} logical processors, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription}, PostgreSQL {run.PostgresVersion} (throwaway local cluster, same machine)");
+        Line($"- Run: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {BenchmarkDocs.Machine}, PostgreSQL {run.PostgresVersion} (throwaway local cluster, same machine)");
         Line($"- Graph: {g.Features:N0} features in {g.Layers} layers of {g.Width:N0}, {g.Edges:N0} edges (each feature of layers 1–{g.Layers - 1} reads features i and i+1 of the layer above, every tenth also i+{g.Width / 2}); {g.UsageRows:N0} usage rows from {g.Models} models × 3 versions × 3 environments over the last 60 days, about {g.UsageRows / g.Features:N0} per feature; seeded with generate_series in {g.Elapsed.TotalSeconds:F1} s, then ANALYZE");
         Line($"- Roots: `{g.Bottom}` (deepest layer) for (a) and (d), `{g.Top}` (first layer) for (b) and (c); depth bound {BenchmarkOptions.Depth}. The graph is {g.Layers} layers deep, so a walk from either end goes {g.Layers - 1} levels before it runs out of edges");
         Line($"- Each case: {o.Warmup} warm-up calls, then {o.Iterations} timed calls one after another (Stopwatch). HTTP goes through the in-process TestServer (`WebApplicationFactory<Program>`, no sockets): routing, binding, the service, every SQL round trip and the JSON body, read to the end");
@@ -60,58 +59,6 @@ internal static class LineageReport
     private static void Verdict(StringBuilder sb, FormattableString target, double p99, double limit) =>
         sb.Append(CultureInfo.InvariantCulture, $"| {target} | {p99:F2} ms | {(p99 <= limit ? "met" : "missed")} |").Append('\n');
 
-    /// <summary>Writes the section into docs/benchmarks.md at the repository root, replacing an earlier one; returns the path.</summary>
-    public static string WriteToDocs(string section)
-    {
-        var path = Path.Combine(RepositoryRoot(), "docs", "benchmarks.md");
-        var block = $"{BeginMarker}\n{section}\n{EndMarker}";
-        string text;
-        if (!File.Exists(path))
-        {
-            text = $"""
-                # Benchmarks
-
-                ```sh
-                {BenchmarkOptions.Command}
-                ```
-
-                The command above, run from the repository root, produced the lineage and impact section below (issue 4).
-                `{BenchmarkOptions.Command} -- --smoke` runs a small graph (1,000 features, 10,000 usage rows) in well under
-                a minute and only prints its section.
-
-                These are the registry's figures against the targets of DESIGN.md §5. The benchmark programs live under
-                `tests/`, outside the unit test run. Every section comes from **one run on this shared 2-core machine**:
-                absolute figures move from run to run, so compare the ratios measured within a section, not figures across
-                sections or runs.
-
-                {block}
-
-                """;
-        }
-        else
-        {
-            text = File.ReadAllText(path).ReplaceLineEndings("\n");
-            var begin = text.IndexOf(BeginMarker, StringComparison.Ordinal);
-            var end = text.IndexOf(EndMarker, StringComparison.Ordinal);
-            text = begin >= 0 && end > begin
-                ? string.Concat(text.AsSpan(0, begin), block, text.AsSpan(end + EndMarker.Length))
-                : text.TrimEnd('\n') + "\n\n" + block + "\n";
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-        return path;
-    }
-
-    /// <summary>The folder holding Registry.sln, above the build output (or the working directory).</summary>
-    private static string RepositoryRoot()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Registry.sln"))) return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Registry.sln not found above the benchmark's output folder or the working directory.");
-    }
+    /// <summary>Writes the section into docs/benchmarks.md between the lineage markers; returns the path.</summary>
+    public static string WriteToDocs(string section) => BenchmarkDocs.WriteSection(BeginMarker, EndMarker, section);
 }

@@ -3,12 +3,13 @@ using System.Diagnostics;
 namespace Registry.Benchmarks;
 
 /// <summary>One measured case: latencies of every timed iteration, and what the last call returned.</summary>
-internal sealed record CaseResult(string Id, string Title, string Request, int Iterations, double P50, double P99, double Mean, string Returned, long? ResponseBytes)
+internal sealed record CaseResult(string Id, string Title, string Request, int Iterations, double P50, double P99, double Max, double Mean, string Returned,
+    long? ResponseBytes)
 {
     public static CaseResult From(string id, string title, string request, double[] millis, string returned, long? responseBytes)
     {
         Array.Sort(millis);
-        return new CaseResult(id, title, request, millis.Length, Percentile(millis, 0.50), Percentile(millis, 0.99), millis.Average(), returned, responseBytes);
+        return new CaseResult(id, title, request, millis.Length, Percentile(millis, 0.50), Percentile(millis, 0.99), millis[^1], millis.Average(), returned, responseBytes);
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>

@@ -201,6 +201,73 @@ public sealed class IngestTests(RegistryApiFactory api) : IClassFixture<Registry
     }
 
     [Fact]
+    public async Task Two_rows_for_one_entity_and_instant_are_a_400_and_nothing_is_written()
+    {
+        var f = await FeatureAsync("ingest_duplicates");
+        // One instant written two ways (Z, and an offset) is one key.
+        var problem = await (await _client.PostCsvAsync(f,
+            "entity_id,event_ts,value\nA,2024-01-02T00:00:00Z,1\nB,2024-01-02T00:00:00Z,2\nA,2024-01-02T02:00:00+02:00,3\n")).ExpectProblemAsync(400);
+        Assert.Contains("appear more than once", problem["errors"]!["rows"]![0]!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, (long)problem["invalid_rows"]!);
+        Assert.Empty(await _client.ReadValuesAsync(f));
+    }
+
+    [Fact]
+    public async Task Parquet_errors_name_rows_by_their_position_in_the_file()
+    {
+        var f = await FeatureAsync("ingest_parquet_errors");
+        // 150,000 rows: two row groups, so positions must carry across them.
+        var problem = await (await _client.PostParquetAsync(f, Parquet("""
+            SELECT CASE WHEN i = 140000 THEN NULL ELSE 'A' END AS entity_id, TIMESTAMP '2024-01-01' + to_minutes(CAST(i AS BIGINT)) AS event_ts,
+                   CASE WHEN i = 5 THEN 'NaN'::DOUBLE ELSE i END AS value
+            FROM range(150000) t(i)
+            """))).ExpectProblemAsync(400);
+        var errors = problem["errors"]!.AsObject().Select(e => e.Key).ToList();
+        Assert.Equal(["rows[5].value", "rows[140000].entity_id"], errors);
+    }
+
+    [Fact]
+    public async Task Timestamp_values_in_csv_honour_their_offsets()
+    {
+        var f = await FeatureAsync("ingest_csv_instants", "timestamp");
+        await (await _client.PostCsvAsync(f,
+            "entity_id,event_ts,value\nA,2024-01-02T00:00:00Z,2024-01-02T03:04:05Z\nB,2024-01-02T00:00:00+01:00,2024-01-02T05:04:05+02:00\n")).ExpectAsync(200);
+        var values = await _client.ReadValuesAsync(f);
+        Assert.Equal(["2024-01-02T03:04:05Z", "2024-01-02T03:04:05Z"], values.Select(v => (string)v!["value"]!));
+        Assert.Equal(["2024-01-02T00:00:00Z", "2024-01-01T23:00:00Z"], values.Select(v => (string)v!["event_ts"]!));
+    }
+
+    [Fact]
+    public async Task Parquet_instants_are_utc_whether_the_file_has_time_zones_or_not()
+    {
+        var f = await FeatureAsync("ingest_parquet_instants", "timestamp");
+        await (await _client.PostParquetAsync(f, Parquet("""
+            SELECT * FROM (VALUES ('A', TIMESTAMP '2024-01-02 00:00:00', TIMESTAMP '2024-01-02 03:04:05'),
+                                  ('B', TIMESTAMP '2024-01-02 00:00:00', NULL)) v(entity_id, event_ts, value)
+            """))).ExpectAsync(200);
+        await (await _client.PostParquetAsync(f, Parquet("""
+            SELECT 'C' AS entity_id, TIMESTAMPTZ '2024-01-02 01:00:00+01' AS event_ts, TIMESTAMPTZ '2024-01-02 05:04:05+02' AS value
+            """))).ExpectAsync(200);
+        var values = await _client.ReadValuesAsync(f);
+        Assert.Equal(["2024-01-02T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-02T00:00:00Z"], values.Select(v => (string)v!["event_ts"]!));
+        Assert.Equal(["2024-01-02T03:04:05Z", null, "2024-01-02T03:04:05Z"], values.Select(v => (string?)v!["value"]));
+    }
+
+    [Fact]
+    public async Task Batches_for_a_later_or_an_earlier_period_keep_the_latest_values_right()
+    {
+        var f = await FeatureAsync("ingest_periods");
+        await _client.IngestAsync(f, Row("A", Day(1), 1.0), Row("A", Day(2), 2.0));
+        // Nothing stored falls in either batch's time range.
+        Assert.Equal(2, (long)(await _client.IngestAsync(f, Row("A", Day(3), 3.0), Row("B", Day(3), 30.0)))["rows_written"]!);
+        Assert.Equal(2, (long)(await _client.IngestAsync(f, Row("A", Day(0), 0.5), Row("C", Day(0), 5.0)))["rows_written"]!);
+
+        Assert.Equal([0.5, 1.0, 2.0, 3.0], (await _client.ReadValuesAsync(f, "?entity_id=A")).Select(v => (double)v!["value"]!));
+        var latest = (await (await _client.GetAsync($"{ValuesUrl(f)}/latest?entity_id=A&entity_id=B&entity_id=C")).ExpectAsync(200))!["values"]!.AsArray();
+        Assert.Equal([("A", 3.0), ("B", 30.0), ("C", 5.0)], latest.Select(v => ((string)v!["entity_id"]!, (double)v["value"]!)));
+    }
+
+    [Fact]
     public async Task Unknown_features_versions_and_bad_parameters_are_problems()
     {
         await (await _client.PostRowsAsync("no_such_feature", [Row("A", Day(1), 1)])).ExpectProblemAsync(404);

@@ -51,14 +51,23 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
                     await body.CopyToAsync(fs, 1 << 16, ct);
                 batch = new StagedBatch(c, stage, file);
                 if (new FileInfo(file).Length == 0) throw InvalidInputException.For("body", "The body is empty.");
-                var source = format == ValueFormat.Csv
+                var csv = format == ValueFormat.Csv;
+                var source = csv
                     ? $"read_csv({DuckDbConnection.Literal(file)}, header = true, all_varchar = true)"
                     : $"read_parquet({DuckDbConnection.Literal(file)})";
-                var what = format == ValueFormat.Csv ? "CSV" : "Parquet";
-                RunUserInput(c, file, what, () => CheckColumns(c, source, what));
+                var what = csv ? "CSV" : "Parquet";
+                var columns = RunUserInput(c, file, what, () => CheckColumns(c, source, what));
+                SourceType Kind(string column) =>
+                    csv ? SourceType.Text : columns[column] == "TIMESTAMP" ? SourceType.Timestamp : SourceType.Other;
+                // Parquet numbers its rows itself, which is cheaper than a window over the scan; CheckColumns has
+                // already refused any column besides the three, so the extra one cannot clash with the file's own.
+                var staging = csv
+                    ? ValueSql.Stage(stage, source, dataType, Kind("event_ts"), Kind("value"))
+                    : ValueSql.Stage(stage, $"read_parquet({DuckDbConnection.Literal(file)}, file_row_number = true)", dataType,
+                        Kind("event_ts"), Kind("value"), rowNumber: "file_row_number");
                 using (ct.Register(c.Interrupt))
-                    RunUserInput(c, file, what, () => c.Execute(ValueSql.Stage(stage, source, dataType)));
-                ReadStageErrors(c, batch, dataType, csvLines: format == ValueFormat.Csv);
+                    RunUserInput(c, file, what, () => c.Execute(staging));
+                ReadStageErrors(c, batch, dataType, csvLines: csv);
             }
             if (batch.ErrorCount == 0) CheckDuplicates(c, batch);
             return batch;
@@ -141,11 +150,25 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
             var now = clock.Now();
             var ingestedAt = _lastIngest.TryGetValue(table.QualifiedName, out var last) && now <= last ? last.AddTicks(10) : now;
             c.Begin();
-            using (var s = c.Prepare(ValueSql.Changed(changed, b.Stage, table))) s.BindAll(stamp.ContractMajor, min, max).ExecuteNonQuery();
+            bool overlaps;
+            using (var s = c.Prepare(ValueSql.Overlaps(table)))
+            using (var r = s.BindAll(stamp.ContractMajor, min, max).ExecuteReader())
+            {
+                r.Read();
+                overlaps = r.GetBoolean(0);
+            }
+            // A first load, or a new period: nothing stored can match, so every staged row is a changed row and the
+            // anti-join (a window over the stored range and a copy of the whole batch) is skipped.
+            var rows = b.Stage;
+            if (overlaps)
+            {
+                using (var s = c.Prepare(ValueSql.Changed(changed, b.Stage, table))) s.BindAll(stamp.ContractMajor, min, max).ExecuteNonQuery();
+                rows = changed;
+            }
             long written;
-            using (var s = c.Prepare(ValueSql.Insert(changed, table)))
+            using (var s = c.Prepare(ValueSql.Insert(rows, table)))
                 written = s.BindAll(stamp.FeatureVersion, stamp.ContractMajor, ingestedAt, stamp.BatchId.ToString()).ExecuteNonQuery();
-            using (var s = c.Prepare(ValueSql.UpsertLatest(changed, table)))
+            using (var s = c.Prepare(ValueSql.UpsertLatest(rows, table)))
                 s.BindAll(stamp.ContractMajor, stamp.FeatureVersion, ingestedAt).ExecuteNonQuery();
             // DuckDB writes the WAL on COMMIT: once this returns, the batch survives a kill of the process.
             c.Commit();
@@ -336,18 +359,29 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         return new ValueStats(r.GetInt64(0), r.GetInt64(1), D(2), D(3), D(4), D(5), D(6), T(7), T(8));
     }
 
-    private static void CheckColumns(DuckDbConnection c, string source, string what, List<object?>? args = null)
+    /// <summary>Checks the source has the three columns (and, unless it is a query's result, no other); returns each column's type.</summary>
+    private static Dictionary<string, string> CheckColumns(DuckDbConnection c, string source, string what, List<object?>? args = null)
     {
-        var names = new List<string>();
-        using (var s = c.Prepare($"DESCRIBE SELECT * FROM {source}"))
-        using (var r = s.BindAll([.. args ?? []]).ExecuteReader())
+        var types = new Dictionary<string, string>(StringComparer.Ordinal);
+        var describe = $"DESCRIBE SELECT * FROM {source}";
+        if (args is null)
         {
-            while (r.Read()) names.Add(r.GetString(0));
+            // Unprepared: DuckDB binds a prepared statement again when it runs it, and binding read_csv sniffs the
+            // file, so preparing would read a large CSV's sample twice.
+            using var r = c.Query(describe);
+            while (r.Read()) types[r.GetString(0)] = r.GetString(1);
         }
+        else
+        {
+            using var s = c.Prepare(describe);
+            using var r = s.BindAll([.. args]).ExecuteReader();
+            while (r.Read()) types[r.GetString(0)] = r.GetString(1);
+        }
+        var names = types.Keys;
         string[] required = ["entity_id", "event_ts", "value"];
         var missing = required.Where(n => !names.Contains(n)).ToList();
         var extra = names.Where(n => !required.Contains(n)).ToList();
-        if (missing.Count == 0 && (extra.Count == 0 || args is not null)) return;
+        if (missing.Count == 0 && (extra.Count == 0 || args is not null)) return types;
         var message = $"{what} must have the columns entity_id, event_ts and value" +
                       (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : "") +
                       (extra.Count > 0 && args is null ? $"; unknown: {string.Join(", ", extra)}" : "") + ".";
@@ -356,9 +390,9 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
     }
 
     /// <summary>DuckDB's message about a bad upload is useful to the client; the server's temp path is not.</summary>
-    private static void RunUserInput(DuckDbConnection c, string file, string what, Action action)
+    private static T RunUserInput<T>(DuckDbConnection c, string file, string what, Func<T> action)
     {
-        try { action(); }
+        try { return action(); }
         catch (DuckDbException e)
         {
             var message = e.Message.Replace(file, $"the {what} body", StringComparison.Ordinal);
@@ -395,6 +429,13 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
 
     private static void CheckDuplicates(DuckDbConnection c, StagedBatch batch)
     {
+        // Counting repeated keys is one hash aggregate; listing them with their rows in order costs twice as much over
+        // a million rows, so the list is built only when there is something to list.
+        using (var n = c.Query(ValueSql.DuplicateCount(batch.Stage)))
+        {
+            n.Read();
+            if (n.GetInt64(0) == 0) return;
+        }
         using var r = c.Query(ValueSql.Duplicates(batch.Stage));
         while (r.Read())
         {

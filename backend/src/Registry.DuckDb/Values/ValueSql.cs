@@ -28,6 +28,12 @@ internal static class ValueSql
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
+    /// <summary>
+    /// The feature's value table and its latest-value table. DuckDB looks rows up through an index only when the index
+    /// has a single column: the two-column primary key keeps (entity, major) unique but does not serve lookups, so
+    /// without the entity_id index every latest read scans the whole table, one row per entity. Its name holds a
+    /// '#', which no feature name can, so it never clashes with another feature's table.
+    /// </summary>
     public static string CreateTables(ValueTable t) => $"""
         CREATE SCHEMA IF NOT EXISTS {Q(t.Schema)};
         CREATE TABLE IF NOT EXISTS {Target(t)} (
@@ -49,6 +55,7 @@ internal static class ValueSql
             ingested_at     TIMESTAMP NOT NULL,
             PRIMARY KEY (entity_id, contract_major)
         );
+        CREATE INDEX IF NOT EXISTS {Q(t.FeatureName + "#entity")} ON {Latest(t)} (entity_id);
         """;
 
     public const string Columns = """
@@ -80,16 +87,22 @@ internal static class ValueSql
 
     public static string JsonList(IEnumerable<string> values) => System.Text.Json.JsonSerializer.Serialize(values);
 
+    /// <summary>The 0-based position of each row in a source whose scan keeps the input's order.</summary>
+    public const string RowNumber = "row_number() OVER () - 1";
+
     /// <summary>
     /// Converts any relation with entity_id, event_ts and value columns (CSV text, Parquet types, a query's result) to
-    /// the feature's types, keeping the position of each row and why it cannot be stored.
+    /// the feature's types, keeping the position of each row and why it cannot be stored. <paramref name="eventTs"/>
+    /// and <paramref name="valueType"/> are the source's types of those columns, where known, which may allow a
+    /// cheaper reading of instants; <paramref name="rowNumber"/> is how the source numbers its rows from 0.
     /// </summary>
-    public static string Stage(string stage, string source, DataType type)
+    public static string Stage(string stage, string source, DataType type, SourceType eventTs = SourceType.Other,
+        SourceType valueType = SourceType.Other, string rowNumber = RowNumber)
     {
         var t = ColumnType(type);
         var value = type switch
         {
-            DataType.Timestamp => "TRY_CAST(TRY_CAST(value AS TIMESTAMPTZ) AS TIMESTAMP)",
+            DataType.Timestamp => Instant("value", valueType),
             DataType.String => "CAST(value AS VARCHAR)",
             _ => $"TRY_CAST(value AS {t})",
         };
@@ -100,22 +113,44 @@ internal static class ValueSql
             DataType.Integer => "value IS NOT NULL AND (v IS NULL OR TRY_CAST(value AS DOUBLE) IS DISTINCT FROM CAST(v AS DOUBLE))",
             _ => "value IS NOT NULL AND v IS NULL",
         };
+        // The raw text is only read for the messages of rejected rows: casting every row's fields back to text
+        // and storing them cost a third of the staging of a large, clean batch.
         return $"""
             CREATE TEMP TABLE {Q(stage)} AS
-            SELECT row_no, e AS entity_id, ts AS event_ts, v AS value,
-                CASE WHEN e IS NULL OR length(e) = 0 THEN 'entity_id'
-                     WHEN length(e) > 256 THEN 'entity_id_length'
-                     WHEN ts IS NULL THEN 'event_ts'
-                     WHEN {badValue} THEN 'value' END AS error,
-                CAST(event_ts AS VARCHAR) AS event_ts_raw, CAST(value AS VARCHAR) AS value_raw
+            SELECT row_no, e AS entity_id, ts AS event_ts, v AS value, error,
+                CASE WHEN error IS NOT NULL THEN CAST(event_ts AS VARCHAR) END AS event_ts_raw,
+                CASE WHEN error IS NOT NULL THEN CAST(value AS VARCHAR) END AS value_raw
             FROM (
-                SELECT row_no, CAST(entity_id AS VARCHAR) AS e,
-                    TRY_CAST(TRY_CAST(event_ts AS TIMESTAMPTZ) AS TIMESTAMP) AS ts,
-                    {value} AS v, event_ts, value
-                FROM (SELECT row_number() OVER () - 1 AS row_no, entity_id, event_ts, value FROM {source})
+                SELECT *,
+                    CASE WHEN e IS NULL OR length(e) = 0 THEN 'entity_id'
+                         WHEN length(e) > 256 THEN 'entity_id_length'
+                         WHEN ts IS NULL THEN 'event_ts'
+                         WHEN {badValue} THEN 'value' END AS error
+                FROM (
+                    SELECT row_no, CAST(entity_id AS VARCHAR) AS e,
+                        {Instant("event_ts", eventTs)} AS ts,
+                        {value} AS v, event_ts, value
+                    FROM (SELECT {rowNumber} AS row_no, entity_id, event_ts, value FROM {source})
+                )
             )
             """;
     }
+
+    /// <summary>
+    /// An instant as a UTC TIMESTAMP: in general through TIMESTAMPTZ, which honours an offset in text and converts
+    /// zoned types (the session's zone is UTC, so text without an offset is UTC). That route goes through ICU and costs
+    /// about a quarter of a microsecond per row, most of the staging of a large batch, so two common cases skip it:
+    /// a TIMESTAMP column is already what the route would return (a round trip through UTC changes nothing), and text
+    /// ending in Z reads the same as a TIMESTAMP (the value, or NULL when either rejects it). Any other offset needs
+    /// TIMESTAMPTZ, since a TIMESTAMP cast would drop it silently.
+    /// </summary>
+    private static string Instant(string column, SourceType source) => source switch
+    {
+        SourceType.Timestamp => column,
+        SourceType.Text =>
+            $"CASE WHEN ends_with({column}, 'Z') THEN TRY_CAST({column} AS TIMESTAMP) ELSE TRY_CAST(TRY_CAST({column} AS TIMESTAMPTZ) AS TIMESTAMP) END",
+        _ => $"TRY_CAST(TRY_CAST({column} AS TIMESTAMPTZ) AS TIMESTAMP)",
+    };
 
     public static string TypedStage(string stage, DataType type) =>
         $"CREATE TEMP TABLE {Q(stage)} (row_no BIGINT, entity_id VARCHAR, event_ts TIMESTAMP, value {ColumnType(type)}, error VARCHAR, event_ts_raw VARCHAR, value_raw VARCHAR)";
@@ -125,11 +160,22 @@ internal static class ValueSql
 
     public static string StageErrorCount(string stage) => $"SELECT count(*) FILTER (WHERE error IS NOT NULL), count(*) FROM {Q(stage)}";
 
+    /// <summary>How many (entity, event time) keys occur more than once in the batch; one hash aggregate.</summary>
+    public static string DuplicateCount(string stage) =>
+        $"SELECT count(*) FROM (SELECT 1 FROM {Q(stage)} GROUP BY entity_id, event_ts HAVING count(*) > 1)";
+
     /// <summary>Two rows for one (entity, event time) in one batch would make the batch's meaning depend on row order.</summary>
     public static string Duplicates(string stage) => $"""
         SELECT entity_id, CAST(event_ts AS VARCHAR), list(row_no ORDER BY row_no)[1:5], count(*) OVER ()
         FROM {Q(stage)} GROUP BY entity_id, event_ts HAVING count(*) > 1 ORDER BY min(row_no) LIMIT 5
         """;
+
+    /// <summary>
+    /// Whether any row is stored for the contract major in the batch's event-time range (parameters: contract_major,
+    /// min and max event time). When none is, every row of the batch is new, and <see cref="Changed"/> would only copy it.
+    /// </summary>
+    public static string Overlaps(ValueTable t) =>
+        $"SELECT EXISTS (SELECT 1 FROM {Target(t)} WHERE contract_major = ? AND event_ts BETWEEN ? AND ?)";
 
     /// <summary>
     /// The rows of the batch a read would not already return, i.e. new keys or new values. Parameters: contract_major,
@@ -147,16 +193,16 @@ internal static class ValueSql
             WHERE c.entity_id = s.entity_id AND c.event_ts = s.event_ts AND c.value IS NOT DISTINCT FROM s.value)
         """;
 
-    /// <summary>Parameters: feature_version, contract_major, ingested_at, batch_id.</summary>
-    public static string Insert(string changed, ValueTable t) => $"""
+    /// <summary>Writes the rows of <paramref name="rows"/> (the changed rows, or the whole stage). Parameters: feature_version, contract_major, ingested_at, batch_id.</summary>
+    public static string Insert(string rows, ValueTable t) => $"""
         INSERT INTO {Target(t)} (entity_id, event_ts, value, feature_version, contract_major, ingested_at, batch_id)
-        SELECT entity_id, event_ts, value, ?, ?, ?, CAST(? AS UUID) FROM {Q(changed)}
+        SELECT entity_id, event_ts, value, ?, ?, ?, CAST(? AS UUID) FROM {Q(rows)}
         """;
 
     /// <summary>Parameters: contract_major, feature_version, ingested_at. A tie on event time goes to the newer ingest.</summary>
-    public static string UpsertLatest(string changed, ValueTable t) => $"""
+    public static string UpsertLatest(string rows, ValueTable t) => $"""
         INSERT INTO {Latest(t)} AS l (entity_id, contract_major, event_ts, value, feature_version, ingested_at)
-        SELECT entity_id, ?, event_ts, value, ?, ? FROM {Q(changed)}
+        SELECT entity_id, ?, event_ts, value, ?, ? FROM {Q(rows)}
         QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY event_ts DESC) = 1
         ON CONFLICT (entity_id, contract_major) DO UPDATE SET
             event_ts = excluded.event_ts, value = excluded.value,
@@ -184,4 +230,17 @@ internal static class ValueSql
             FROM {relation}
             """;
     }
+}
+
+/// <summary>What a staged source's column is, as far as reading instants from it goes.</summary>
+internal enum SourceType
+{
+    /// <summary>Any type, or not known.</summary>
+    Other,
+
+    /// <summary>VARCHAR: ISO 8601 text.</summary>
+    Text,
+
+    /// <summary>TIMESTAMP (without time zone, microseconds), taken as UTC.</summary>
+    Timestamp,
 }
