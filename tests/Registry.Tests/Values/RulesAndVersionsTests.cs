@@ -162,6 +162,9 @@ public sealed class RulesAndVersionsTests(RegistryApiFactory api) : IClassFixtur
         Assert.Equal("1.1.0", (string)minor["feature_version"]!);
         Assert.Equal(2, (await _client.ReadValuesAsync(f)).Count); // 1.0.0 and 1.1.0 share contract 1
 
+        // The online path remembers the current contract; publishing through the API makes it forget at once.
+        var before = (await (await _client.GetAsync($"{ValuesUrl(f)}/latest?entity_id=A")).ExpectAsync(200))!;
+        Assert.Equal(2.0, (double)before["values"]![0]!["value"]!);
         await (await PublishAsync(f, """{"version": "2.0.0", "breaking_changes": true, "changelog": "new scale", "created_by": "quant"}""")).ExpectAsync(201);
         Assert.Empty(await _client.ReadValuesAsync(f)); // the current contract (2) has no values yet
         var latest = (await (await _client.GetAsync($"{ValuesUrl(f)}/latest?entity_id=A")).ExpectAsync(200))!;

@@ -11,6 +11,7 @@ public static class ServiceSetup
     public static IServiceCollection AddRegistryServices(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Registry.Core.Values.ContractCache>();
         services.AddScoped<FeatureService>();
         services.AddScoped<VersionService>();
         services.AddScoped<Registry.Core.Usage.UsageService>();

@@ -9,7 +9,7 @@ namespace Registry.Core.Values;
 /// The rules of materialized values: which version and contract a row belongs to, what the validation policy does
 /// with a failing batch, which reads see which rows, and what a SQL feature may read.
 /// </summary>
-public sealed class ValueService(IFeatureStore features, IVersionStore versions, IValueStore values)
+public sealed class ValueService(IFeatureStore features, IVersionStore versions, IValueStore values, ContractCache contracts)
 {
     public const int DefaultLimit = 1000;
     public const int MaxLimit = 1_000_000;
@@ -87,7 +87,13 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
     {
         var errors = EntityErrors(entityIds, required: true);
         if (errors.Count > 0) throw new InvalidInputException(errors);
-        var scope = await ScopeAsync(featureName, version, ct);
+        FeatureService.CheckName(featureName);
+        // The online path: the current contract comes from memory when it was resolved within the last second.
+        if (version is not null || !contracts.TryGet(featureName, out var scope))
+        {
+            scope = await ScopeAsync(featureName, version, ct);
+            if (version is null) contracts.Remember(scope);
+        }
         return (scope, await values.LatestAsync(scope.Table, scope.ContractMajor, entityIds.Distinct(StringComparer.Ordinal).ToList(), ct));
     }
 

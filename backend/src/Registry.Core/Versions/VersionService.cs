@@ -10,7 +10,8 @@ namespace Registry.Core.Versions;
 /// The version number is the contract with every model trained on a feature: it always names the computation
 /// that produced a value, history is never rewritten, and a rollback is a new version.
 /// </summary>
-public sealed class VersionService(IFeatureStore features, IVersionStore versions, ILineageStore lineage, TimeProvider clock)
+public sealed class VersionService(IFeatureStore features, IVersionStore versions, ILineageStore lineage, TimeProvider clock,
+    Values.ContractCache contracts)
 {
     private static readonly CreateVersionValidator Validator = new();
 
@@ -68,6 +69,7 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
             published = version;
             return await versions.PublishAsync(Apply(current, version, now), current.Revision, version, rolledBack: null, ct);
         }, ct);
+        contracts.Forget(feature.FeatureName); // the current contract may have changed
         return (feature, published!);
     }
 
@@ -137,6 +139,7 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
             published = version;
             return await versions.PublishAsync(Apply(current, version, now), current.Revision, version, rolledBack: current.CurrentVersion, ct);
         }, ct);
+        contracts.Forget(feature.FeatureName); // the current contract may have changed
         return (feature, published!);
     }
 
