@@ -150,5 +150,7 @@ public sealed class PointInTimeTests(RegistryApiFactory api) : IClassFixture<Reg
             .ExpectProblemAsync(400);
         await (await _client.PostAsync($"{Url}/upload?features=pit_bad", new StringContent("entity_id,ts\nA,someday\n", System.Text.Encoding.UTF8, "text/csv")))
             .ExpectProblemAsync(400);
+        await (await _client.PostAsync($"{Url}/upload?features=pit_bad", new StringContent("entity_id,ts\nA,294247-01-10T04:00:54Z\n", System.Text.Encoding.UTF8, "text/csv")))
+            .ExpectProblemAsync(400);
     }
 }

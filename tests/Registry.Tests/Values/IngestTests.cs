@@ -286,4 +286,20 @@ public sealed class IngestTests(RegistryApiFactory api) : IClassFixture<Registry
         var latest = await (await _client.GetAsync($"{ValuesUrl(f)}/latest?entity_id=A")).ExpectAsync(200);
         Assert.Equal(["A"], latest!["missing_entities"]!.AsArray().Select(e => (string)e!));
     }
+
+    [Fact]
+    public async Task Instants_beyond_the_year_9999_are_refused_not_stored_as_garbage()
+    {
+        var f = await FeatureAsync("ingest_far_future");
+        var problem = await (await _client.PostCsvAsync(f, "entity_id,event_ts,value\nA,294247-01-10T04:00:54Z,1\n")).ExpectProblemAsync(400);
+        Assert.Contains("rows[0].event_ts", problem["errors"]!.AsObject().Select(e => e.Key));
+        await (await _client.PostParquetAsync(f, Parquet("SELECT 'A' AS entity_id, TIMESTAMP '12000-01-01 00:00:00' AS event_ts, 1.0 AS value")))
+            .ExpectProblemAsync(400);
+        var ts = await FeatureAsync("ingest_far_future_ts", "timestamp");
+        await (await _client.PostCsvAsync(ts, "entity_id,event_ts,value\nA,2024-01-01T00:00:00Z,20000-01-01T00:00:00Z\n")).ExpectProblemAsync(400);
+        Assert.Empty(await _client.ReadValuesAsync(f));
+        Assert.Empty(await _client.ReadValuesAsync(ts));
+        // The edges themselves are fine.
+        await (await _client.PostCsvAsync(f, "entity_id,event_ts,value\nA,9999-12-31T23:59:59Z,1\nA,0001-01-01T00:00:00Z,2\n")).ExpectAsync(200);
+    }
 }

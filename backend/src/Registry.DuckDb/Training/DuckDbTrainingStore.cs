@@ -178,13 +178,13 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
                     throw InvalidInputException.For("body", $"The body is not a readable {what} file: {e.Message.Replace(file, $"the {what} body", StringComparison.Ordinal).Split("\n\n")[0]}");
                 }
                 var errors = new Dictionary<string, string[]>();
-                using (var r = c.Query($"SELECT row_no, entity_id IS NULL OR entity_id = '', ts_raw FROM {table} WHERE entity_id IS NULL OR entity_id = '' OR ts IS NULL ORDER BY row_no LIMIT 20"))
+                using (var r = c.Query($"SELECT row_no, entity_id IS NULL OR entity_id = '', ts_raw FROM {table} WHERE entity_id IS NULL OR entity_id = '' OR ts IS NULL OR ts NOT {ValueSql.RepresentableInstant} ORDER BY row_no LIMIT 20"))
                 {
                     while (r.Read())
                     {
                         var row = r.GetInt64(0);
                         if (r.GetBoolean(1)) errors[$"rows[{row}].entity_id"] = ["entity_id is required."];
-                        else errors[$"rows[{row}].ts"] = [$"ts '{(r.IsNull(2) ? "" : r.GetString(2))}' is not an ISO 8601 instant."];
+                        else errors[$"rows[{row}].ts"] = [$"ts '{(r.IsNull(2) ? "" : r.GetString(2))}' is not an ISO 8601 instant between the years 1 and 9999."];
                     }
                 }
                 if (errors.Count > 0) throw new InvalidInputException(errors);

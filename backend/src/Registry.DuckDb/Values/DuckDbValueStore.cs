@@ -420,8 +420,8 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
             {
                 "entity_id" => ("entity_id", "entity_id is required."),
                 "entity_id_length" => ("entity_id", "entity_id is at most 256 characters."),
-                "event_ts" => ("event_ts", Raw(2) is { } ts ? $"event_ts '{Clip(ts)}' is not an ISO 8601 instant." : "event_ts is required."),
-                _ => ("value", $"value '{Clip(Raw(3) ?? "")}' is not {Expected(type)}."),
+                "event_ts" => ("event_ts", Raw(2) is { } ts ? $"event_ts '{Clip(ts)}' is not {ValueSql.Expected(DataType.Timestamp)}." : "event_ts is required."),
+                _ => ("value", $"value '{Clip(Raw(3) ?? "")}' is not {ValueSql.Expected(type)}."),
             };
             batch.ErrorList.Add(new RowError(row, field, message + where));
         }
@@ -445,14 +445,6 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         }
     }
 
-    private static string Expected(DataType t) => t switch
-    {
-        DataType.Float => "a finite number",
-        DataType.Integer => "a 64-bit integer",
-        DataType.Boolean => "true or false",
-        DataType.Timestamp => "an ISO 8601 instant",
-        _ => "text",
-    };
 
     private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "…";
 

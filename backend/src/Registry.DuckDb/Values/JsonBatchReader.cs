@@ -198,17 +198,9 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
             DataType.Timestamp => r.TokenType == JsonTokenType.String && TryTimestamp(ref r, out _long),
             _ => false,
         };
-        if (!ok) Fail(Rows, "value", $"value must be {Expected(dataType)} or null.");
+        if (!ok) Fail(Rows, "value", $"value must be {ValueSql.Expected(dataType)} or null.");
     }
 
-    private static string Expected(DataType t) => t switch
-    {
-        DataType.Float => "a finite number",
-        DataType.Integer => "an integer between -9223372036854775808 and 9223372036854775807",
-        DataType.String => "a string",
-        DataType.Boolean => "true or false",
-        _ => "an ISO 8601 instant string",
-    };
 
     /// <summary>ISO 8601 only (Utf8JsonReader's parser); an instant without an offset is read as UTC, not as server-local time.</summary>
     private static bool TryTimestamp(ref Utf8JsonReader r, out long micros)

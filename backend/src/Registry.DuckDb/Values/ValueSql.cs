@@ -91,6 +91,22 @@ internal static class ValueSql
     public const string RowNumber = "row_number() OVER () - 1";
 
     /// <summary>
+    /// The instants .NET (and JSON) can represent: DuckDB accepts years up to 294,247, which would come back from a
+    /// read as garbage. Applied wherever an instant enters from outside (event times, timestamp values, label times).
+    /// </summary>
+    public const string RepresentableInstant = "BETWEEN TIMESTAMP '0001-01-01 00:00:00' AND TIMESTAMP '9999-12-31 23:59:59.999999'";
+
+    /// <summary>What a value of each data type must be, as every ingest path words it.</summary>
+    public static string Expected(DataType type) => type switch
+    {
+        DataType.Float => "a finite number",
+        DataType.Integer => "an integer between -9223372036854775808 and 9223372036854775807",
+        DataType.String => "a string",
+        DataType.Boolean => "true or false",
+        _ => "an ISO 8601 instant between the years 1 and 9999",
+    };
+
+    /// <summary>
     /// Converts any relation with entity_id, event_ts and value columns (CSV text, Parquet types, a query's result) to
     /// the feature's types, keeping the position of each row and why it cannot be stored. <paramref name="eventTs"/>
     /// and <paramref name="valueType"/> are the source's types of those columns, where known, which may allow a
@@ -111,6 +127,7 @@ internal static class ValueSql
             DataType.Float => "value IS NOT NULL AND (v IS NULL OR NOT isfinite(v))",
             // TRY_CAST rounds 1.5 to 2: a value is an integer only if it reads the same as a double.
             DataType.Integer => "value IS NOT NULL AND (v IS NULL OR TRY_CAST(value AS DOUBLE) IS DISTINCT FROM CAST(v AS DOUBLE))",
+            DataType.Timestamp => $"value IS NOT NULL AND (v IS NULL OR v NOT {RepresentableInstant})",
             _ => "value IS NOT NULL AND v IS NULL",
         };
         // The raw text is only read for the messages of rejected rows: casting every row's fields back to text
@@ -124,7 +141,7 @@ internal static class ValueSql
                 SELECT *,
                     CASE WHEN e IS NULL OR length(e) = 0 THEN 'entity_id'
                          WHEN length(e) > 256 THEN 'entity_id_length'
-                         WHEN ts IS NULL THEN 'event_ts'
+                         WHEN ts IS NULL OR ts NOT {RepresentableInstant} THEN 'event_ts'
                          WHEN {badValue} THEN 'value' END AS error
                 FROM (
                     SELECT row_no, CAST(entity_id AS VARCHAR) AS e,
