@@ -1,4 +1,3 @@
-using System.Xml;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Core.Common;
@@ -133,7 +132,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
         [FromQuery(Name = "min_history")] int? minHistory,
         [FromQuery(Name = "max_staleness")] string? maxStaleness,
         CancellationToken ct) =>
-        await values.ValidateAsync(featureName, from, to, minHistory, Duration(maxStaleness), ct);
+        await values.ValidateAsync(featureName, from, to, minHistory, maxStaleness, ct);
 
     /// <summary>Compute a SQL feature's values from its upstream features.</summary>
     /// <remarks>
@@ -163,14 +162,6 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<FeatureViewResult> ExposeView([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
         await values.ExposeViewAsync(featureName, ct);
-
-    private static TimeSpan? Duration(string? iso)
-    {
-        if (string.IsNullOrEmpty(iso)) return null;
-        try { return XmlConvert.ToTimeSpan(iso); }
-        catch (FormatException) { throw InvalidInputException.For("max_staleness", "max_staleness must be an ISO 8601 duration, e.g. P1D or PT6H."); }
-        catch (OverflowException) { throw InvalidInputException.For("max_staleness", "max_staleness is too large."); }
-    }
 }
 
 /// <summary>The JSON form of an ingest body (CSV and Parquet carry the same three columns).</summary>

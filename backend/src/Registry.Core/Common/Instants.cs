@@ -7,4 +7,14 @@ public static class Instants
         new(value.UtcTicks - value.UtcTicks % 10, TimeSpan.Zero);
 
     public static DateTimeOffset Now(this TimeProvider clock) => clock.GetUtcNow().ToMicroseconds();
+
+    /// <summary>An ISO 8601 duration such as P1D or PT6H; false when empty, malformed or too large for a TimeSpan.</summary>
+    public static bool TryParseDuration(string? iso, out TimeSpan duration)
+    {
+        duration = default;
+        if (string.IsNullOrEmpty(iso)) return false;
+        try { duration = System.Xml.XmlConvert.ToTimeSpan(iso); return true; }
+        catch (FormatException) { return false; }
+        catch (OverflowException) { return false; }
+    }
 }

@@ -1,4 +1,3 @@
-using System.Xml;
 using Registry.Core.Common;
 using Registry.Core.Features;
 using Registry.Core.Values;
@@ -41,7 +40,7 @@ public sealed class TrainingService(IFeatureStore features, IVersionStore versio
         foreach (var (name, text) in request.MaxStaleness ?? [])
         {
             if (!parsed.Any(p => p.Name == name)) { errors[$"max_staleness.{name}"] = ["Not one of the requested features."]; continue; }
-            if (Duration(text) is { } d && d > TimeSpan.Zero) staleness[name] = d.Ticks / 10;
+            if (Instants.TryParseDuration(text, out var d) && d > TimeSpan.Zero) staleness[name] = d.Ticks / 10;
             else errors[$"max_staleness.{name}"] = ["An ISO 8601 duration such as P3D or PT4H."];
         }
 
@@ -60,8 +59,7 @@ public sealed class TrainingService(IFeatureStore features, IVersionStore versio
             if (feature is null) { unknown.Add(name); continue; }
             var all = await versions.ListAsync(name, ct);
             var wanted = version ?? feature.CurrentVersion;
-            var key = SemVer.Key(SemVer.Parse(wanted));
-            var found = all.FirstOrDefault(v => SemVer.Key(SemVer.Parse(v.Version)) == key);
+            var found = SemVer.Find(all, wanted);
             if (found is null) { unknown.Add($"{name}@{wanted}"); continue; }
             pinned.Add(new PinnedFeature(name, found.Version, ValueService.ContractMajor(found, all), ValueTable.For(feature),
                 staleness.TryGetValue(name, out var s) ? s : null));
@@ -97,7 +95,7 @@ public sealed class TrainingService(IFeatureStore features, IVersionStore versio
 
     private static LabelSource.List? RangeLabels(LabelRangeInput range, Dictionary<string, string[]> errors)
     {
-        var step = Duration(range.Step);
+        TimeSpan? step = Instants.TryParseDuration(range.Step, out var parsedStep) ? parsedStep : null;
         if (range.EntityIds is not { Count: > 0 } entities || entities.Any(e => string.IsNullOrEmpty(e) || e.Length > 256))
             errors["range.entity_ids"] = ["Give 1 or more entity ids, each 1 to 256 characters."];
         if (range.From is null) errors["range.from"] = ["from is required."];
@@ -115,13 +113,5 @@ public sealed class TrainingService(IFeatureStore features, IVersionStore versio
         foreach (var e in range.EntityIds.Distinct())
             for (var t = range.From.Value; t < range.To.Value; t += step.Value) list.Add((e, t));
         return new LabelSource.List(list);
-    }
-
-    private static TimeSpan? Duration(string? iso)
-    {
-        if (string.IsNullOrEmpty(iso)) return null;
-        try { return XmlConvert.ToTimeSpan(iso); }
-        catch (FormatException) { return null; }
-        catch (OverflowException) { return null; }
     }
 }

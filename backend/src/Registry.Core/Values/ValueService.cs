@@ -106,12 +106,14 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
 
     /// <summary>Every rule of the current version over the stored values in [from, to), plus the quality flags that apply.</summary>
     public async Task<ValidationReport> ValidateAsync(string featureName, DateTimeOffset? from, DateTimeOffset? to,
-        int? minHistory, TimeSpan? maxStaleness, CancellationToken ct)
+        int? minHistory, string? maxStaleness, CancellationToken ct)
     {
         CheckRange(from, to);
         var errors = new Dictionary<string, string[]>();
         if (minHistory is < 1 or > 1_000_000) errors["min_history"] = ["min_history must be between 1 and 1000000."];
-        if (maxStaleness is { } s && s <= TimeSpan.Zero) errors["max_staleness"] = ["max_staleness must be a positive duration, e.g. P1D or PT6H."];
+        var staleness = DefaultMaxStaleness;
+        if (maxStaleness is not null && (!Instants.TryParseDuration(maxStaleness, out staleness) || staleness <= TimeSpan.Zero))
+            errors["max_staleness"] = ["max_staleness must be a positive ISO 8601 duration, e.g. P1D or PT6H."];
         if (errors.Count > 0) throw new InvalidInputException(errors);
 
         var feature = await GetAsync(featureName, ct);
@@ -126,7 +128,7 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
         var z = rules.FirstOrDefault(r => r.RuleType == RuleType.Outlier)?.ZScoreThreshold ?? 3;
         var numeric = feature.DataType is DataType.Float or DataType.Integer;
         var facts = await values.QualityAsync(table, major, f, t, minHistory ?? DefaultMinHistory, numeric ? z : 0, ct);
-        var flags = QualityFlags(facts, minHistory ?? DefaultMinHistory, maxStaleness ?? DefaultMaxStaleness, z, numeric);
+        var flags = QualityFlags(facts, minHistory ?? DefaultMinHistory, staleness, z, numeric);
         var failed = results.Where(r => !r.Passed).ToList();
         return new ValidationReport(featureName, version.Version, major, f, t, facts.Stats.Rows,
             IsValid: failed.All(r => !r.IsBlocking),
@@ -259,10 +261,9 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
 
     private static FeatureVersion Resolve(FeatureDefinition feature, IReadOnlyList<FeatureVersion> all, string version, string field)
     {
-        if (!SemVer.TryParse(version, out var parsed))
+        if (!SemVer.TryParse(version, out _))
             throw InvalidInputException.For(field, $"{field} must be a semantic version such as 1.2.0.");
-        var key = SemVer.Key(parsed);
-        return all.FirstOrDefault(v => SemVer.TryParse(v.Version, out var p) && SemVer.Key(p) == key)
+        return SemVer.Find(all, version)
             ?? throw new RuleViolationException("Unknown feature version.",
                 $"'{feature.FeatureName}' has no version {version}; its versions are {string.Join(", ", SemVer.NewestFirst(all).Select(v => v.Version))}.");
     }

@@ -36,6 +36,13 @@ public static class SemVer
     public static SemanticVersion Highest(IEnumerable<FeatureVersion> versions) =>
         versions.Select(v => Parse(v.Version)).Max(VersionComparer.Default)!;
 
+    /// <summary>The version with the same precedence as <paramref name="version"/> (build metadata ignored), or null.</summary>
+    public static FeatureVersion? Find(IEnumerable<FeatureVersion> versions, string version)
+    {
+        var key = Key(Parse(version));
+        return versions.FirstOrDefault(v => Key(Parse(v.Version)) == key);
+    }
+
     /// <summary>Newest first by SemVer precedence: 1.10.0, 1.0.1, 1.0.0, 1.0.0-rc.1.</summary>
     public static IEnumerable<FeatureVersion> NewestFirst(IEnumerable<FeatureVersion> versions) =>
         versions.OrderByDescending(v => Parse(v.Version), VersionComparer.Default);
