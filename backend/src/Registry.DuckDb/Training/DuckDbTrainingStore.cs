@@ -105,11 +105,11 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
                 body = $"SELECT entity_id, event_ts, value FROM {ValueSql.Target(f.Table)} WHERE contract_major = ?" +
                        (asOf is null ? "" : " AND ingested_at <= ?") +
                        $" AND entity_id IN (SELECT DISTINCT entity_id FROM temp.{ValueSql.Q(labels)})" +
-                       " QUALIFY row_number() OVER (PARTITION BY entity_id, event_ts ORDER BY ingested_at DESC) = 1";
+                       $" {ValueSql.NewestIngest}";
                 args.Add(f.ContractMajor);
                 if (asOf is { } a) args.Add(a);
             }
-            else body = $"SELECT NULL::VARCHAR AS entity_id, NULL::TIMESTAMP AS event_ts, NULL::{ValueSql.ColumnType(f.Table.DataType)} AS value WHERE false";
+            else body = ValueSql.Empty(f.Table.DataType);
             ctes.Add($"{alias}_src AS ({body})");
             joins.Append($" ASOF LEFT JOIN {alias}_src {alias} ON l.entity_id = {alias}.entity_id AND l.ts >= {alias}.event_ts");
             var value = f.MaxStalenessMicros is { } limit
@@ -149,17 +149,12 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
                 }
                 break;
             case LabelSource.Upload upload:
-                var file = Path.Combine(options.TempDirectory, $"{session.Labels}.{(upload.Format == ValueFormat.Csv ? "csv" : "parquet")}");
-                Directory.CreateDirectory(options.TempDirectory);
+                var file = Uploads.PathFor(options, session.Labels, upload.Format);
                 session.File = file;
-                await using (var fs = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-                    await upload.Body.CopyToAsync(fs, 1 << 16, ct);
-                if (new FileInfo(file).Length == 0) throw InvalidInputException.For("body", "The body is empty.");
-                var what = upload.Format == ValueFormat.Csv ? "CSV" : "Parquet";
-                var source = upload.Format == ValueFormat.Csv
-                    ? $"read_csv({DuckDbConnection.Literal(file)}, header = true, all_varchar = true)"
-                    : $"read_parquet({DuckDbConnection.Literal(file)})";
-                try
+                await Uploads.SpoolAsync(upload.Body, file, ct);
+                var what = Uploads.What(upload.Format);
+                var source = Uploads.Source(file, upload.Format);
+                Uploads.Read(file, upload.Format, () =>
                 {
                     var names = new List<string>();
                     using (var r = c.Query($"DESCRIBE SELECT * FROM {source}"))
@@ -172,11 +167,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
                                TRY_CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS TIMESTAMP) AS ts, CAST(ts AS VARCHAR) AS ts_raw
                         FROM {source}
                         """);
-                }
-                catch (DuckDbException e)
-                {
-                    throw InvalidInputException.For("body", $"The body is not a readable {what} file: {e.Message.Replace(file, $"the {what} body", StringComparison.Ordinal).Split("\n\n")[0]}");
-                }
+                });
                 var errors = new Dictionary<string, string[]>();
                 using (var r = c.Query($"SELECT row_no, entity_id IS NULL OR entity_id = '', ts_raw FROM {table} WHERE entity_id IS NULL OR entity_id = '' OR ts IS NULL OR ts NOT {ValueSql.RepresentableInstant} ORDER BY row_no LIMIT 20"))
                 {

@@ -44,19 +44,13 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
             }
             else
             {
-                // DuckDB reads CSV and Parquet from files; the body is streamed to one, never held in memory whole.
-                file = Path.Combine(options.TempDirectory, $"{stage}.{(format == ValueFormat.Csv ? "csv" : "parquet")}");
-                Directory.CreateDirectory(options.TempDirectory);
-                await using (var fs = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-                    await body.CopyToAsync(fs, 1 << 16, ct);
+                file = Uploads.PathFor(options, stage, format);
                 batch = new StagedBatch(c, stage, file);
-                if (new FileInfo(file).Length == 0) throw InvalidInputException.For("body", "The body is empty.");
+                await Uploads.SpoolAsync(body, file, ct);
                 var csv = format == ValueFormat.Csv;
-                var source = csv
-                    ? $"read_csv({DuckDbConnection.Literal(file)}, header = true, all_varchar = true)"
-                    : $"read_parquet({DuckDbConnection.Literal(file)})";
-                var what = csv ? "CSV" : "Parquet";
-                var columns = RunUserInput(c, file, what, () => CheckColumns(c, source, what));
+                var source = Uploads.Source(file, format);
+                var what = Uploads.What(format);
+                var columns = Uploads.Read(file, format, () => CheckColumns(c, source, what));
                 SourceType Kind(string column) =>
                     csv ? SourceType.Text : columns[column] == "TIMESTAMP" ? SourceType.Timestamp : SourceType.Other;
                 // Parquet numbers its rows itself, which is cheaper than a window over the scan; CheckColumns has
@@ -66,7 +60,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
                     : ValueSql.Stage(stage, $"read_parquet({DuckDbConnection.Literal(file)}, file_row_number = true)", dataType,
                         Kind("event_ts"), Kind("value"), rowNumber: "file_row_number");
                 using (ct.Register(c.Interrupt))
-                    RunUserInput(c, file, what, () => c.Execute(staging));
+                    Uploads.Read(file, format, () => c.Execute(staging));
                 ReadStageErrors(c, batch, dataType, csvLines: csv);
             }
             if (batch.ErrorCount == 0) CheckDuplicates(c, batch);
@@ -318,10 +312,10 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         foreach (var u in upstream)
         {
             string body;
-            if (!Exists(c, u.Table)) body = Empty(u.Table.DataType);
+            if (!Exists(c, u.Table)) body = ValueSql.Empty(u.Table.DataType);
             else if (inlineMajor)
                 body = $"SELECT entity_id, event_ts, value FROM {ValueSql.Target(u.Table)} WHERE contract_major = {u.ContractMajor.ToString(CultureInfo.InvariantCulture)} " +
-                       "QUALIFY row_number() OVER (PARTITION BY entity_id, event_ts ORDER BY ingested_at DESC) = 1";
+                       $"{ValueSql.NewestIngest}";
             else
             {
                 (body, var a) = ValueSql.Current(u.Table, u.ContractMajor, null, null, null, null, withMeta: false);
@@ -339,13 +333,10 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
 
     private static string TrimSql(string sql) => sql.Trim().TrimEnd(';').Trim();
 
-    private static string Empty(DataType type) =>
-        $"SELECT NULL::VARCHAR AS entity_id, NULL::TIMESTAMP AS event_ts, NULL::{ValueSql.ColumnType(type)} AS value WHERE false";
-
     private (string Relation, List<object?> Args) CurrentOrEmpty(DuckDbConnection c, ValueTable table, int major,
         DateTimeOffset? from, DateTimeOffset? to, bool withMeta)
     {
-        if (!Exists(c, table)) return (Empty(table.DataType), []);
+        if (!Exists(c, table)) return (ValueSql.Empty(table.DataType), []);
         return ValueSql.Current(table, major, from, to, null, null, withMeta);
     }
 
@@ -387,18 +378,6 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
                       (extra.Count > 0 && args is null ? $"; unknown: {string.Join(", ", extra)}" : "") + ".";
         if (args is not null) throw new RuleViolationException("The SQL's result has the wrong columns.", message);
         throw InvalidInputException.For("body", message);
-    }
-
-    /// <summary>DuckDB's message about a bad upload is useful to the client; the server's temp path is not.</summary>
-    private static T RunUserInput<T>(DuckDbConnection c, string file, string what, Func<T> action)
-    {
-        try { return action(); }
-        catch (DuckDbException e)
-        {
-            var message = e.Message.Replace(file, $"the {what} body", StringComparison.Ordinal);
-            var cut = message.IndexOf("\n\n", StringComparison.Ordinal);
-            throw InvalidInputException.For("body", $"The body is not a readable {what} file: {(cut > 0 ? message[..cut] : message)}");
-        }
     }
 
     private static void ReadStageErrors(DuckDbConnection c, StagedBatch batch, DataType type, bool csvLines)

@@ -81,9 +81,16 @@ internal static class ValueSql
         return ($"""
             SELECT entity_id, event_ts, value{meta} FROM {Target(t)}
             WHERE {where}
-            QUALIFY row_number() OVER (PARTITION BY entity_id, event_ts ORDER BY ingested_at DESC) = 1
+            {NewestIngest}
             """, args);
     }
+
+    /// <summary>For each (entity, event time), the row ingested last: the one a read returns.</summary>
+    public const string NewestIngest = "QUALIFY row_number() OVER (PARTITION BY entity_id, event_ts ORDER BY ingested_at DESC) = 1";
+
+    /// <summary>A relation with a feature's three columns and no rows: a feature without a table yet.</summary>
+    public static string Empty(DataType type) =>
+        $"SELECT NULL::VARCHAR AS entity_id, NULL::TIMESTAMP AS event_ts, NULL::{ColumnType(type)} AS value WHERE false";
 
     public static string JsonList(IEnumerable<string> values) => System.Text.Json.JsonSerializer.Serialize(values);
 
@@ -205,7 +212,7 @@ internal static class ValueSql
             SELECT 1 FROM (
                 SELECT entity_id, event_ts, value FROM {Target(t)}
                 WHERE contract_major = ? AND event_ts BETWEEN ? AND ?
-                QUALIFY row_number() OVER (PARTITION BY entity_id, event_ts ORDER BY ingested_at DESC) = 1
+                {NewestIngest}
             ) c
             WHERE c.entity_id = s.entity_id AND c.event_ts = s.event_ts AND c.value IS NOT DISTINCT FROM s.value)
         """;
