@@ -38,7 +38,7 @@ internal sealed class StreamedRequestBodyFilter : IOperationFilter
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                     Example = JsonValue.Create(body.CsvExample),
                 },
-                ["application/vnd.apache.parquet"] = new OpenApiMediaType
+                [FileBodies.Parquet] = new OpenApiMediaType
                 {
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
                 },

@@ -10,8 +10,6 @@ namespace Registry.Api.Training;
 [Route("api/v1/training-sets")]
 public sealed class TrainingSetsController(TrainingService training) : RegistryControllerBase
 {
-    private const string Parquet = "application/vnd.apache.parquet";
-
     /// <summary>Build a training set from listed rows or a range.</summary>
     /// <remarks>
     /// Each row (`entity_id`, `ts`) gets, for each feature, the value with the greatest event time ≤ `ts` (never a
@@ -23,7 +21,7 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
     [Consumes("application/json")]
     [RequestExample(TrainingExamples.Rows, "rows", "Label listed rows")]
     [RequestExample(TrainingExamples.Range, "range", "Every day for two instruments")]
-    [Produces("application/json", "text/csv", Parquet)]
+    [Produces("application/json", "text/csv", FileBodies.Parquet)]
     [ProducesResponseType<TrainingSetResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<IActionResult> CreateTrainingSet([FromBody] TrainingSetRequest request,
@@ -38,8 +36,8 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
     /// (`features=stock_rsi_14d@1.0.0&amp;features=stock_daily_close`), staleness limits as `max_staleness=stock_rsi_14d:P3D`.
     /// Same semantics as the JSON form.</remarks>
     [HttpPost("upload")]
-    [Consumes("text/csv", Parquet)]
-    [Produces("application/json", "text/csv", Parquet)]
+    [Consumes("text/csv", FileBodies.Parquet)]
+    [Produces("application/json", "text/csv", FileBodies.Parquet)]
     [ProducesResponseType<TrainingSetResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
@@ -60,15 +58,13 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
         }
         var request = new TrainingSetRequest { Features = features?.ToList(), MaxStaleness = staleness, AsOf = asOf };
         var (plan, _) = await training.PlanAsync(request, upload: true, ct);
-        var kind = Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() == "text/csv" ? ValueFormat.Csv : ValueFormat.Parquet;
-        return await AnswerAsync(plan, new LabelSource.Upload(kind, Request.Body), format, ct);
+        return await AnswerAsync(plan, new LabelSource.Upload(FileBodies.FormatOf(Request), Request.Body), format, ct);
     }
 
     private async Task<IActionResult> AnswerAsync(TrainingSetPlan plan, LabelSource labels, ValueFormat format, CancellationToken ct)
     {
         if (format == ValueFormat.Json) return Ok(plan.ToResponse(training.BuildAsync(plan, labels, ct)));
-        Response.ContentType = format == ValueFormat.Csv ? "text/csv; charset=utf-8" : Parquet;
-        Response.Headers.ContentDisposition = $"attachment; filename=\"training-set.{(format == ValueFormat.Csv ? "csv" : "parquet")}\"";
+        FileBodies.Attach(Response, format, "training-set");
         await training.ExportAsync(plan, labels, format, Response.Body, ct);
         return new EmptyResult();
     }

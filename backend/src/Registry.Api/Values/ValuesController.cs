@@ -11,8 +11,6 @@ namespace Registry.Api.Values;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
 public sealed class ValuesController(ValueService values, TimeProvider clock) : RegistryControllerBase
 {
-    private const string Parquet = "application/vnd.apache.parquet";
-
     /// <summary>Bulk loads are large: 4 GiB, against Kestrel's 30 MB default for every other request.</summary>
     private const long MaxIngestBodyBytes = 4L << 30;
 
@@ -30,7 +28,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
     /// <param name="validationPolicy">Overrides the feature's policy for this batch: strict or permissive.</param>
     /// <param name="ct">Cancelled when the client goes away.</param>
     [HttpPost("values")]
-    [Consumes("application/json", "text/csv", Parquet)]
+    [Consumes("application/json", "text/csv", FileBodies.Parquet)]
     [RequestSizeLimit(MaxIngestBodyBytes)]
     [StreamedRequestBody(typeof(IngestJsonBody), ValueExamples.Json, ValueExamples.Csv)]
     [ProducesResponseType<IngestResponse>(StatusCodes.Status200OK)]
@@ -43,13 +41,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
         [FromQuery(Name = "validation_policy")] ValidationPolicy? validationPolicy,
         CancellationToken ct)
     {
-        var format = Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() switch
-        {
-            "text/csv" => ValueFormat.Csv,
-            Parquet => ValueFormat.Parquet,
-            _ => ValueFormat.Json,
-        };
-        var result = await values.IngestAsync(featureName, format, Request.Body, new IngestOptions(featureVersion, validationPolicy), ct);
+        var result = await values.IngestAsync(featureName, FileBodies.FormatOf(Request), Request.Body, new IngestOptions(featureVersion, validationPolicy), ct);
         return result.ToResponse();
     }
 
@@ -61,7 +53,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
     /// Ordered by entity, then event time; `from` is inclusive, `to` exclusive; `limit` is 1 to 1,000,000 (default 1000).
     /// </remarks>
     [HttpGet("values")]
-    [Produces("application/json", "text/csv", Parquet)]
+    [Produces("application/json", "text/csv", FileBodies.Parquet)]
     [ProducesResponseType<ValuesResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<IActionResult> ReadValues(
@@ -79,8 +71,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
             new ReadOptions(entityId ?? [], from, to, asOf, version, limit), ct);
         if (format == ValueFormat.Json)
             return Ok(new ValuesResponse(scope.FeatureName, scope.FeatureVersion, scope.ContractMajor, values.ReadAsync(scope, query, ct).ToResponses()));
-        Response.ContentType = format == ValueFormat.Csv ? "text/csv; charset=utf-8" : Parquet;
-        Response.Headers.ContentDisposition = $"attachment; filename=\"{featureName}.{(format == ValueFormat.Csv ? "csv" : "parquet")}\"";
+        FileBodies.Attach(Response, format, featureName);
         await values.ExportAsync(scope, query, format, Response.Body, ct);
         return new EmptyResult();
     }
