@@ -30,6 +30,19 @@ internal sealed class BenchmarkApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("DuckDb:TempDirectory", Path.Combine(ValuesDirectory, "tmp"));
         // stdout carries the Markdown report; keep start-up chatter out of it.
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Authentication and the rate limiter stay in the path being measured; the limits are set out of reach.
+        builder.UseSetting("Auth:BootstrapKey", ApiKey);
+        builder.UseSetting("RateLimit:PermitsPerSecond", "1000000");
+        builder.UseSetting("RateLimit:Burst", "1000000");
+    }
+
+    /// <summary>The admin key every client of this factory sends.</summary>
+    public string ApiKey { get; } = "bench-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
     }
 
     public override async ValueTask DisposeAsync()

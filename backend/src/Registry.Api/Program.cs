@@ -7,12 +7,14 @@ builder.AddRegistryValueStore();            // DuckDB: the file holding feature 
 builder.Services.AddRegistryServices();     // domain services (Registry.Core)
 builder.Services.AddRegistryApi();          // controllers, snake_case JSON, problem details
 builder.Services.AddRegistrySwagger();      // OpenAPI document and Swagger UI
+builder.AddRegistryAuth();                  // API keys and scopes, per-key rate limits
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRegistrySwagger();
+app.UseRegistryAuth();
 app.MapControllers();
 
 await app.RunAsync();

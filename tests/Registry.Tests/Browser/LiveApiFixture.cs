@@ -30,7 +30,15 @@ public sealed class LiveApiFixture : IAsyncLifetime
 
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("the fixture is not initialised");
 
-    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
+    /// <summary>The admin key the API was started with: what a user pastes into Swagger UI's Authorize.</summary>
+    public string AdminKey => _factory.AdminKey;
+
+    public HttpClient CreateClient()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Add(RegistryApiFactory.ApiKeyHeader, AdminKey);
+        return client;
+    }
 
     public async Task InitializeAsync()
     {

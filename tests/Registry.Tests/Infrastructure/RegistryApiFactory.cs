@@ -6,10 +6,26 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Registry.Tests.Infrastructure;
 
-/// <summary>The real API over HTTP, on a database of its own in the shared test cluster.</summary>
+/// <summary>
+/// The real API over HTTP, on a database of its own in the shared test cluster. Authentication is on, as in production:
+/// clients from <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/> send the bootstrap admin key
+/// (<see cref="AdminKey"/>); <see cref="CreateAnonymousClient"/> sends none and <see cref="CreateClientWithScopeAsync"/>
+/// a stored key with the given scope. Rate limits are out of the way unless a test sets them (<see cref="Settings"/>).
+/// </summary>
 public sealed class RegistryApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    public const string ApiKeyHeader = "X-API-Key";
+
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The configured bootstrap key (Auth:BootstrapKey): every scope.</summary>
+    public string AdminKey { get; } = "test-bootstrap-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
+    /// <summary>Extra configuration for a test's own factory, applied last (e.g. low rate limits, Auth:Enabled=false).</summary>
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    /// <summary>Anything else a test's own factory needs (e.g. a logger provider that captures the log), applied last.</summary>
+    public Action<IWebHostBuilder>? Customize { get; set; }
 
     /// <summary>Each factory has its own DuckDB file: one process must never open one file twice.</summary>
     public string ValuesDirectory { get; } = Directory.CreateTempSubdirectory("registry-values-").FullName;
@@ -24,7 +40,50 @@ public sealed class RegistryApiFactory : WebApplicationFactory<Program>, IAsyncL
         builder.UseSetting("ConnectionStrings:Registry", ConnectionString);
         builder.UseSetting("DuckDb:Path", ValuesPath);
         builder.UseSetting("DuckDb:TempDirectory", Path.Combine(ValuesDirectory, "tmp"));
+        builder.UseSetting("Auth:BootstrapKey", AdminKey);
+        // Tests fire requests as fast as they can; the rate-limit tests set their own limits.
+        builder.UseSetting("RateLimit:PermitsPerSecond", "1000000");
+        builder.UseSetting("RateLimit:Burst", "1000000");
+        builder.UseSetting("RateLimit:AnonymousPermitsPerSecond", "1000000");
+        builder.UseSetting("RateLimit:AnonymousBurst", "1000000");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        Customize?.Invoke(builder);
     }
+
+    /// <summary>Every client this factory creates sends the admin key, unless the test removes it.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add(ApiKeyHeader, AdminKey);
+    }
+
+    /// <summary>A client that sends no API key.</summary>
+    public HttpClient CreateAnonymousClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Remove(ApiKeyHeader);
+        return client;
+    }
+
+    /// <summary>A client sending <paramref name="key"/> instead of the admin key.</summary>
+    public HttpClient CreateClientWithKey(string key)
+    {
+        var client = CreateAnonymousClient();
+        client.DefaultRequestHeaders.Add(ApiKeyHeader, key);
+        return client;
+    }
+
+    /// <summary>Creates a stored key with <paramref name="scope"/> (through the API, as an admin) and returns it.</summary>
+    public async Task<(string Key, string KeyId)> CreateKeyAsync(string scope, string name = "test key")
+    {
+        using var admin = CreateClient();
+        var body = new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["scopes"] = new System.Text.Json.Nodes.JsonArray(scope) };
+        var created = (await (await admin.PostJsonAsync("/api/v1/api-keys", body.ToJsonString())).ExpectAsync(201))!;
+        return ((string)created["key"]!, (string)created["key_id"]!);
+    }
+
+    /// <summary>A client with a new stored key holding <paramref name="scope"/> (read, write or admin).</summary>
+    public async Task<HttpClient> CreateClientWithScopeAsync(string scope) => CreateClientWithKey((await CreateKeyAsync(scope)).Key);
 
     async Task IAsyncLifetime.DisposeAsync()
     {

@@ -16,6 +16,7 @@ public sealed class KillTests : IAsyncLifetime
     private const int RowsPerBatch = 500;
     private readonly string _dir = Directory.CreateTempSubdirectory("registry-kill-").FullName;
     private string _connectionString = "";
+    private readonly string _apiKey = "kill-test-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
     private Process? _api;
     private int _port;
 
@@ -89,6 +90,7 @@ public sealed class KillTests : IAsyncLifetime
         info.Environment["ConnectionStrings__Registry"] = _connectionString;
         info.Environment["DuckDb__Path"] = Path.Combine(_dir, "values.duckdb");
         info.Environment["DuckDb__TempDirectory"] = Path.Combine(_dir, "tmp");
+        info.Environment["Auth__BootstrapKey"] = _apiKey;
         _api = Process.Start(info)!;
         _api.OutputDataReceived += (_, _) => { };
         _api.ErrorDataReceived += (_, _) => { };
@@ -96,6 +98,7 @@ public sealed class KillTests : IAsyncLifetime
         _api.BeginErrorReadLine();
 
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add(RegistryApiFactory.ApiKeyHeader, _apiKey);
         for (var i = 0; i < 300; i++)
         {
             Assert.False(_api.HasExited, $"the API exited with {(_api.HasExited ? _api.ExitCode : 0)}");

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Api.Lineage;
+using Registry.Core.Auth;
 using Registry.Core.Features;
 using Registry.Core.Lineage;
 
@@ -111,6 +112,7 @@ public sealed class FeaturesController(FeatureService features) : RegistryContro
     /// <remarks>Refused (409, listing them) while active downstream features depend on it. With dry_run=true nothing
     /// changes and the answer is the impact analysis (ImpactResponse, as GET …/impact) with `can_deprecate`.</remarks>
     [HttpPost("{feature_name}/deprecate")]
+    [RequiresScope(ApiKeyScope.Write, ReadOnlyWhen = "dry_run")]
     [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]

@@ -51,7 +51,7 @@ public static class DatabaseSetup
     }
 
     /// <summary>.data/ lives at the repository root (the folder holding Registry.sln), wherever `dotnet run` starts.</summary>
-    private static string FindRepositoryRoot(string start)
+    internal static string FindRepositoryRoot(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {

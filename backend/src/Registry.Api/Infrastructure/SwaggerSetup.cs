@@ -31,6 +31,7 @@ public static class SwaggerSetup
                 options.IncludeXmlComments(xml, includeControllerXmlComments: true);
             // After the XML comments, so that they see (and keep) what the comments said.
             options.OperationFilter<XmlTextFilter>();
+            ApiKeySecurityFilter.AddSchemes(options); // before ProblemResponsesFilter, which completes its 401/403/429
             options.OperationFilter<ProblemResponsesFilter>();
             options.OperationFilter<ConditionalRequestsFilter>();
             options.OperationFilter<SharedParametersFilter>();
@@ -50,6 +51,7 @@ public static class SwaggerSetup
             options.SwaggerEndpoint("/swagger/v1/swagger.json", "Feature Registry v1");
             options.DocumentTitle = "Feature Registry API";
             options.DisplayRequestDuration();
+            options.EnablePersistAuthorization(); // the key pasted into Authorize survives a reload
         });
         return app;
     }

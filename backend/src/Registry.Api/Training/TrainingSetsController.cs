@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
+using Registry.Core.Auth;
 using Registry.Core.Common;
 using Registry.Core.Training;
 using Registry.Core.Values;
@@ -7,7 +8,9 @@ using Registry.Core.Values;
 namespace Registry.Api.Training;
 
 /// <summary>Point-in-time training sets: each row gets, per feature, only what was knowable at its instant.</summary>
+/// <remarks>Building a training set changes nothing (the POST carries the request), so a read key may.</remarks>
 [Route("api/v1/training-sets")]
+[RequiresScope(ApiKeyScope.Read)]
 public sealed class TrainingSetsController(TrainingService training) : RegistryControllerBase
 {
     /// <summary>Build a training set from listed rows or a range.</summary>
