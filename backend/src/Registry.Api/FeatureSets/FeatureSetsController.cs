@@ -8,6 +8,8 @@ namespace Registry.Api.FeatureSets;
 [Route("api/v1/feature-sets")]
 public sealed class FeatureSetsController(FeatureSetService featureSets) : RegistryControllerBase
 {
+    private const string SetETag = "The set's current version, a strong tag (e.g. \"1.0.0\"). Send it back in `If-Match` to publish only if nobody else published since.";
+
     /// <summary>Create a feature set and publish its first version.</summary>
     /// <remarks>One transaction: the set and its first version (`version`, default 1.0.0). Each member is a registered
     /// feature (else 422) pinned to a published version of it (else 422 naming `feature@version`); without
@@ -16,12 +18,14 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
     [HttpPost]
     [Consumes("application/json")]
     [RequestExample(FeatureSetExamples.Create)]
+    [SendsETag(SetETag)]
     [ProducesResponseType<FeatureSetResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ActionResult<FeatureSetResponse>> CreateFeatureSet([FromBody] CreateFeatureSetRequest request, CancellationToken ct)
     {
         var created = await featureSets.CreateAsync(request, ct);
+        Response.SetETag(created.FeatureSet.CurrentVersion);
         return CreatedAtAction(nameof(GetFeatureSet), new { feature_set_name = created.FeatureSet.FeatureSetName }, created.ToResponse());
     }
 
@@ -41,11 +45,18 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
     }
 
     /// <summary>Get a feature set with its current version's members.</summary>
+    /// <remarks>The `ETag` is the current version: send it as `If-Match` when publishing to refuse (412) publishing over a
+    /// version someone else published since.</remarks>
     [HttpGet("{feature_set_name}")]
+    [SendsETag(SetETag)]
     [ProducesResponseType<FeatureSetResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public async Task<FeatureSetResponse> GetFeatureSet([FromRoute(Name = "feature_set_name")] string featureSetName, CancellationToken ct) =>
-        (await featureSets.GetAsync(featureSetName, ct)).ToResponse();
+    public async Task<FeatureSetResponse> GetFeatureSet([FromRoute(Name = "feature_set_name")] string featureSetName, CancellationToken ct)
+    {
+        var set = await featureSets.GetAsync(featureSetName, ct);
+        Response.SetETag(set.FeatureSet.CurrentVersion);
+        return set.ToResponse();
+    }
 
     /// <summary>List a feature set's versions, newest first by SemVer precedence.</summary>
     [HttpGet("{feature_set_name}/versions")]
@@ -70,19 +81,23 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
     /// <summary>Publish a new version of a feature set.</summary>
     /// <remarks>The full list of members (not a change to the previous list), with `version` or `bump`. The version must be
     /// greater than every existing one (422; 409 if it exists already). Published versions never change: there is no way to
-    /// edit one, so a training set built from a version can always be rebuilt. Members follow the same rules as on creation.</remarks>
+    /// edit one, so a training set built from a version can always be rebuilt. Members follow the same rules as on creation.
+    /// With `If-Match` (the set's ETag, its current version) the publish is refused (412) if another version was published since.</remarks>
     [HttpPost("{feature_set_name}/versions")]
+    [SendsETag(SetETag)]
     [Consumes("application/json")]
     [RequestExample(FeatureSetExamples.NewVersion, "bump", "A major bump, version computed by the server")]
     [RequestExample(FeatureSetExamples.ExplicitVersion, "explicit", "An explicit version, with the current feature versions")]
     [ProducesResponseType<FeatureSetVersionResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ActionResult<FeatureSetVersionResponse>> CreateFeatureSetVersion(
         [FromRoute(Name = "feature_set_name")] string featureSetName, [FromBody] CreateFeatureSetVersionRequest request, CancellationToken ct)
     {
-        var version = await featureSets.PublishVersionAsync(featureSetName, request, ct);
+        var version = await featureSets.PublishVersionAsync(featureSetName, request, Request.IfMatchTag(), ct);
+        Response.SetETag(version.Version);
         return CreatedAtAction(nameof(GetFeatureSetVersion), new { feature_set_name = featureSetName, version = version.Version },
             version.ToResponse(version.Version));
     }

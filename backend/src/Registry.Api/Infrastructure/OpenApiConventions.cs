@@ -26,7 +26,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
         [400] = "Malformed or invalid input. `errors` maps each invalid field (snake_case, or `body`) to its messages.",
         [404] = "Not found: `detail` names what is missing.",
         [409] = "Conflicts with the current state (e.g. a name already used, a lifecycle transition, active dependents): `detail` says which.",
-        [412] = "`If-Match` no longer matches: the feature changed since it was read. Read it again, then retry.",
+        [412] = "`If-Match` no longer matches: the resource changed since it was read. Read it again, then retry.",
         [415] = "The body's Content-Type is not one the operation reads (see its request body's media types).",
         [422] = "Well-formed, but breaks a rule (e.g. an unknown upstream feature, a cycle, a version not greater than the others).",
         [500] = "Unexpected error. It was logged; quote the `trace_id` when reporting it. Never carries a stack trace.",
@@ -36,17 +36,20 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
     /// <summary>RFC 9110 sections, as ASP.NET Core sets `type` for these statuses.</summary>
     private static readonly Dictionary<int, string> Sections = new()
     {
-        [400] = "15.5.1", [404] = "15.5.5", [409] = "15.5.10", [412] = "15.5.13", [415] = "15.5.16", [422] = "15.5.21", [500] = "15.6.1", [503] = "15.6.4",
+        [400] = "15.5.1", [401] = "15.5.2", [403] = "15.5.4", [404] = "15.5.5", [409] = "15.5.10", [412] = "15.5.13", [415] = "15.5.16", [422] = "15.5.21", [500] = "15.6.1", [503] = "15.6.4",
     };
 
     /// <summary>Typical titles and details, as the services and the exception handler write them.</summary>
     private static readonly Dictionary<int, (string Title, string Detail)> Texts = new()
     {
         [400] = ("One or more fields are invalid.", "See 'errors' for each invalid field."),
+        [401] = ("An API key is required.", "Send an API key as 'X-API-Key: frk_…' or 'Authorization: Bearer frk_…'."),
+        [403] = ("The API key lacks a scope.", "This operation needs the 'write' scope; API key 3f9a0c2b7d4e1a65 has read."),
         [404] = ("Not found.", "Feature 'stock_rsi_14d' does not exist."),
         [409] = ("The feature is archived.", "'stock_rsi_14d' is archived; an archived feature cannot be changed."),
         [412] = ("The resource has changed.", "'stock_rsi_14d' is at revision 4, not 3; fetch it again and retry."),
         [422] = ("Already the current version.", "1.0.0 is already the current version of 'stock_rsi_14d'."),
+        [429] = ("Too many requests.", "This API key may make 1000 requests per second (bursts of 2000); retry after 1 s."),
         [500] = ("An unexpected error occurred.", "The error was logged; quote the trace_id when reporting it."),
         [503] = ("The registry database is unavailable.", "Retry shortly."),
     };
@@ -128,7 +131,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
 
 /// <summary>
 /// Optimistic concurrency, declared where it applies: an operation that can answer 412 honours `If-Match`,
-/// and a response carrying a feature definition sends its revision as `ETag`.
+/// and a response carrying a feature definition (or an action marked [SendsETag]) sends an `ETag`.
 /// </summary>
 internal sealed class ConditionalRequestsFilter : IOperationFilter
 {
@@ -143,19 +146,20 @@ internal sealed class ConditionalRequestsFilter : IOperationFilter
             {
                 Name = "If-Match",
                 In = ParameterLocation.Header,
-                Description = "The `ETag` of the feature as you read it (e.g. \"3\"). The change is refused with 412 if the feature changed since; without it, the change applies to the current state.",
+                Description = "The `ETag` of the resource as you read it (a feature's or an API key's revision, e.g. \"3\"; a feature set's current version, e.g. \"1.2.0\"). The change is refused with 412 if it changed since; without it, the change applies to the current state.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String },
             });
         }
 
+        var marked = context.MethodInfo.GetCustomAttributes(typeof(SendsETagAttribute), false).OfType<SendsETagAttribute>().FirstOrDefault();
         foreach (var type in context.ApiDescription.SupportedResponseTypes)
         {
-            if (type.StatusCode is < 200 or >= 300 || type.Type is null || !DefinitionResponses.Contains(type.Type)) continue;
+            if (type.StatusCode is < 200 or >= 300 || type.Type is null || (marked is null && !DefinitionResponses.Contains(type.Type))) continue;
             if (operation.Responses?.GetValueOrDefault(type.StatusCode.ToString()) is not OpenApiResponse response) continue;
             response.Headers ??= new Dictionary<string, IOpenApiHeader>();
             response.Headers.TryAdd("ETag", new OpenApiHeader
             {
-                Description = "The feature's revision, a strong tag (e.g. \"3\"). Send it back in `If-Match` to change the feature only if nobody else did.",
+                Description = marked?.Description ?? "The feature's revision, a strong tag (e.g. \"3\"). Send it back in `If-Match` to change the feature only if nobody else did.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String },
             });
         }
@@ -169,6 +173,7 @@ internal sealed class SharedParametersFilter : IOperationFilter
     {
         [(ParameterLocation.Path, "feature_name")] = $"The feature's name: {Identifiers.FeatureNameRule}.",
         [(ParameterLocation.Path, "feature_set_name")] = $"The feature set's name: {Identifiers.FeatureNameRule}.",
+        [(ParameterLocation.Path, "key_id")] = "The API key's public id: the 16 hex digits after `frk_` in the key.",
         [(ParameterLocation.Query, "skip")] = "How many items to skip (paging), 0 or more.",
         [(ParameterLocation.Query, "limit")] = "How many items to return at most (paging), 1 to 500.",
     };
@@ -221,4 +226,11 @@ internal sealed class ProblemSchemaFilter : ISchemaFilter
             Description = "The request's trace id, also in the server log: quote it when reporting an error.",
         });
     }
+}
+
+/// <summary>The action answers with an `ETag` (described here) for a resource other than a feature definition.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class SendsETagAttribute(string description) : Attribute
+{
+    public string Description { get; } = description;
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
+using Registry.Core.Auth;
 using Registry.Core.Common;
 using Registry.Core.Features;
 using Registry.Core.Values;
@@ -22,6 +23,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
     /// a value of the wrong type is a 400 naming the row; under the `strict` policy a failing blocking rule is a 422
     /// with the failing rules and sample rows. Posting the same batch again writes nothing (`rows_unchanged`); a new
     /// value for an (entity, event time) supersedes the old one for later reads, while `as_of` reads still see the old one.
+    /// With `If-Match` (the feature's ETag) the batch is refused (412) if the definition changed since it was read.
     /// </remarks>
     /// <param name="featureName">The feature.</param>
     /// <param name="featureVersion">The version that produced the values (default: the current version).</param>
@@ -33,6 +35,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
     [StreamedRequestBody(typeof(IngestJsonBody), ValueExamples.Json, ValueExamples.Csv)]
     [ProducesResponseType<IngestResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<IngestResponse> IngestValues(
@@ -41,7 +44,8 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
         [FromQuery(Name = "validation_policy")] ValidationPolicy? validationPolicy,
         CancellationToken ct)
     {
-        var result = await values.IngestAsync(featureName, FileBodies.FormatOf(Request), Request.Body, new IngestOptions(featureVersion, validationPolicy), ct);
+        var result = await values.IngestAsync(featureName, FileBodies.FormatOf(Request), Request.Body,
+            new IngestOptions(featureVersion, validationPolicy, Request.IfMatchRevision()), ct);
         return result.ToResponse();
     }
 
@@ -112,9 +116,10 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
     /// failed rules with counts and sample rows, and the quality flags that apply: `no_data`, `missing_data` (nulls),
     /// `insufficient_history` (entities with fewer than `min_history` values, default 20), `outliers` (|z| above the outlier
     /// rule's threshold, default 3) and `stale_data` (newest value older than `max_staleness`, an ISO 8601 duration, default P3D).
-    /// Nothing is changed.
+    /// Nothing is changed, so a read key may run it.
     /// </remarks>
     [HttpPost("validate")]
+    [RequiresScope(ApiKeyScope.Read)]
     [ProducesResponseType<ValidationReport>(StatusCodes.Status200OK)]
     public async Task<ValidationReport> ValidateValues(
         [FromRoute(Name = "feature_name")] string featureName,
@@ -131,11 +136,13 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
     /// (`SELECT entity_id, event_ts, avg(value) OVER (…) AS value FROM stock_daily_close`) holding its current values.
     /// The result (rows with event time in [`from`, `to`)) goes through the same rules and policy as an ingest and is
     /// stamped with the current version. SQL that reads a feature not declared in `upstream_features`, a table function
-    /// or a schema-qualified table is refused (422), so lineage stays true.
+    /// or a schema-qualified table is refused (422), so lineage stays true. With `If-Match` (the feature's ETag) it runs only
+    /// if the definition is still the one read (else 412).
     /// </remarks>
     [HttpPost("materialize")]
     [ProducesResponseType<IngestResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<IngestResponse> MaterializeValues(
         [FromRoute(Name = "feature_name")] string featureName,
@@ -143,16 +150,18 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
         [FromQuery(Name = "to")] DateTimeOffset? to,
         [FromQuery(Name = "validation_policy")] ValidationPolicy? validationPolicy,
         CancellationToken ct) =>
-        (await values.MaterializeAsync(featureName, from, to, validationPolicy, ct)).ToResponse();
+        (await values.MaterializeAsync(featureName, from, to, validationPolicy, Request.IfMatchRevision(), ct)).ToResponse();
 
     /// <summary>Expose a SQL feature as its DuckDB view.</summary>
     /// <remarks>Creates or replaces `duckdb_view` (default `{schema}.{table}_view`): the feature's SQL over its upstream
-    /// features' current values, computed whenever the view is queried. Same SQL checks as materialize.</remarks>
+    /// features' current values, computed whenever the view is queried. Same SQL checks as materialize. With `If-Match` (the
+    /// feature's ETag) the view is built only from the definition that was read (else 412).</remarks>
     [HttpPut("view")]
     [ProducesResponseType<FeatureViewResult>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<FeatureViewResult> ExposeView([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
-        await values.ExposeViewAsync(featureName, ct);
+        await values.ExposeViewAsync(featureName, Request.IfMatchRevision(), ct);
 }
 
 /// <summary>The JSON form of an ingest body (CSV and Parquet carry the same three columns).</summary>

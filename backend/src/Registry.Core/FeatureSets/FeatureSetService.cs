@@ -59,14 +59,17 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
 
     /// <summary>
     /// Publishes a new version with the given members; it must be greater than every existing version (422), and one that
-    /// exists already is a 409. Earlier versions are untouched.
+    /// exists already is a 409. Earlier versions are untouched. Publishing is the only change a set undergoes, so its
+    /// current version is its ETag: with <paramref name="ifMatchVersion"/>, a set whose current version is another one
+    /// (someone published meanwhile) is a 412 instead of a retry on fresh data.
     /// </summary>
-    public async Task<FeatureSetVersion> PublishVersionAsync(string featureSetName, CreateFeatureSetVersionRequest request, CancellationToken ct)
+    public async Task<FeatureSetVersion> PublishVersionAsync(string featureSetName, CreateFeatureSetVersionRequest request, string? ifMatchVersion, CancellationToken ct)
     {
         CheckName(featureSetName);
         FeatureService.ThrowIfInvalid(VersionValidator.Validate(request));
         SemanticVersion? requested = request.Version is null ? null : SemVer.Parse(request.Version);
         var set = await store.GetAsync(featureSetName, ct) ?? throw NotFound(featureSetName);
+        if (ifMatchVersion is not null && ifMatchVersion != set.CurrentVersion) throw Stale(featureSetName, set.CurrentVersion, ifMatchVersion);
         var members = await ResolveMembersAsync(featureSetName, request.Members!, ct);
 
         for (var round = 1; ; round++)
@@ -91,6 +94,7 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
             // took this number) means computing again, not refusing.
             var fresh = await store.GetAsync(featureSetName, ct) ?? throw NotFound(featureSetName);
             if (refusal is not null && fresh.CurrentVersion == set.CurrentVersion) throw refusal;
+            if (ifMatchVersion is not null) throw Stale(featureSetName, fresh.CurrentVersion, ifMatchVersion);
             if (round == MaxAttempts)
                 throw new ConflictException("Too many concurrent changes.", $"Feature set '{featureSetName}' kept changing under this request; retry it.");
             // Jitter spreads the losers out so they do not collide again in lockstep.
@@ -221,6 +225,9 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
         new($"Feature set '{featureSetName}' has no version {version}.");
 
     private static NotFoundException NotFound(string featureSetName) => new($"Feature set '{featureSetName}' does not exist.");
+
+    private static PreconditionFailedException Stale(string featureSetName, string current, string expected) =>
+        new($"Feature set '{featureSetName}' is at version {current}, not {expected}; fetch it again and retry.");
 
     private static string? Blank(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -2,8 +2,11 @@ using Registry.Core.Features;
 
 namespace Registry.Core.Values;
 
-/// <summary>Options of an ingest, from the query string (and, for JSON, the body's feature_version).</summary>
-public sealed record IngestOptions(string? FeatureVersion, ValidationPolicy? Policy);
+/// <summary>
+/// Options of an ingest, from the query string (and, for JSON, the body's feature_version). <paramref name="IfMatch"/>:
+/// the feature's revision the batch was prepared against (If-Match); another revision is a 412.
+/// </summary>
+public sealed record IngestOptions(string? FeatureVersion, ValidationPolicy? Policy, int? IfMatch = null);
 
 public sealed record ReadOptions(
     IReadOnlyList<string> EntityIds,

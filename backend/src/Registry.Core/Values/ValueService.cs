@@ -20,7 +20,7 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
 
     public async Task<IngestResult> IngestAsync(string featureName, ValueFormat format, Stream body, IngestOptions options, CancellationToken ct)
     {
-        var feature = await WritableAsync(featureName, ct);
+        var feature = await WritableAsync(featureName, options.IfMatch, ct);
         var all = await versions.ListAsync(featureName, ct);
         // Resolve a named version before reading the body, so a typo costs nothing.
         if (options.FeatureVersion is not null) Resolve(feature, all, options.FeatureVersion, "feature_version");
@@ -35,10 +35,11 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
     }
 
     /// <summary>Runs a SQL feature's query over its declared upstream features and writes the result as its values.</summary>
-    public async Task<IngestResult> MaterializeAsync(string featureName, DateTimeOffset? from, DateTimeOffset? to, ValidationPolicy? policy, CancellationToken ct)
+    public async Task<IngestResult> MaterializeAsync(string featureName, DateTimeOffset? from, DateTimeOffset? to, ValidationPolicy? policy,
+        int? ifMatch, CancellationToken ct)
     {
         CheckRange(from, to);
-        var feature = await WritableAsync(featureName, ct);
+        var feature = await WritableAsync(featureName, ifMatch, ct);
         var (sql, upstream) = await SqlInputsAsync(feature, ct);
         var all = await versions.ListAsync(featureName, ct);
         var version = Resolve(feature, all, feature.CurrentVersion, "feature_version");
@@ -53,9 +54,9 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
     }
 
     /// <summary>Creates (or replaces) the feature's DuckDB view: its SQL over the upstream features' current values, computed on read.</summary>
-    public async Task<FeatureViewResult> ExposeViewAsync(string featureName, CancellationToken ct)
+    public async Task<FeatureViewResult> ExposeViewAsync(string featureName, int? ifMatch, CancellationToken ct)
     {
-        var feature = await GetAsync(featureName, ct);
+        var feature = Matching(await GetAsync(featureName, ct), ifMatch);
         var (sql, upstream) = await SqlInputsAsync(feature, ct);
         var table = ValueTable.For(feature);
         var qualified = feature.DuckDbView ?? $"{table.Schema}.{table.Table}_view";
@@ -251,13 +252,22 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
     }
 
     /// <summary>Values are written while a feature is draft, active or deprecated; an archived feature is read-only (its values stay).</summary>
-    private async Task<FeatureDefinition> WritableAsync(string featureName, CancellationToken ct)
+    private async Task<FeatureDefinition> WritableAsync(string featureName, int? ifMatch, CancellationToken ct)
     {
-        var feature = await GetAsync(featureName, ct);
+        var feature = Matching(await GetAsync(featureName, ct), ifMatch);
         if (feature.Status == FeatureStatus.Archived)
             throw new ConflictException("The feature is archived.", $"'{featureName}' is archived; its values can be read but no longer written.");
         return feature;
     }
+
+    /// <summary>
+    /// If-Match on a values change: the definition (version, rules, SQL) the caller prepared it against must still be
+    /// the current one; the change then uses exactly that definition.
+    /// </summary>
+    private static FeatureDefinition Matching(FeatureDefinition feature, int? ifMatch) =>
+        ifMatch is { } expected && expected != feature.Revision
+            ? throw new PreconditionFailedException($"'{feature.FeatureName}' is at revision {feature.Revision}, not {expected}; fetch it again and retry.")
+            : feature;
 
     private static FeatureVersion Resolve(FeatureDefinition feature, IReadOnlyList<FeatureVersion> all, string version, string field)
     {
