@@ -37,7 +37,7 @@ public sealed class SwaggerUiTests(LiveApiFixture api, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Try_it_out_registers_a_feature_and_shows_the_problem_document_of_a_bad_request()
+    public async Task Try_it_out_registers_a_feature_after_authorize_and_shows_the_problem_document_of_a_bad_request()
     {
         var page = await OpenSwaggerUiAsync();
         var create = page.Locator("#operations-Features-createFeature");
@@ -50,6 +50,20 @@ public sealed class SwaggerUiTests(LiveApiFixture api, ITestOutputHelper output)
             var body = create.Locator("textarea.body-param__text");
             var status = create.Locator(".live-responses-table .response .response-col_status");
             var response = create.Locator(".live-responses-table .response .response-col_description");
+
+            // Without a key the API answers 401, and says how to send one.
+            await create.Locator("button.execute").ClickAsync();
+            await Expect(status).ToHaveTextAsync("401");
+            await Expect(response).ToContainTextAsync("An API key is required.");
+
+            // Authorize, as the README says: paste the key into the X-API-Key scheme.
+            await page.Locator(".auth-wrapper button.authorize").ClickAsync();
+            var scheme = page.Locator(".modal-ux form").Filter(new() { HasText = "X-API-Key" }); // one form per scheme
+            await scheme.Locator("input").FillAsync(api.AdminKey);
+            await scheme.Locator("button.authorize").ClickAsync(); // "Apply credentials"
+            await Expect(scheme).ToContainTextAsync("Authorized");
+            await scheme.Locator("button.btn-done").ClickAsync();
+            await Expect(page.Locator(".modal-ux")).ToHaveCountAsync(0);
 
             // The declared examples, in the README's order: the raw input first, then the RSI that depends on it.
             foreach (var example in new[] { "stock_daily_close", "stock_rsi_14d" })
