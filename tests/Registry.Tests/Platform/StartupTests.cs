@@ -59,7 +59,7 @@ public sealed class SwaggerTests(RegistryApiFactory factory) : IClassFixture<Reg
         var paths = doc["paths"]!.AsObject();
 
         var operations = paths.SelectMany(p => p.Value!.AsObject().Select(o => (string)o.Value!["operationId"]!)).Order().ToList();
-        Assert.Equal(["activateFeature", "createFeature", "createFeatureSet", "createFeatureSetVersion", "createTrainingSet", "createVersion", "deleteFeature", "deprecateFeature", "diffVersions", "exposeView", "getFeature", "getFeatureSet", "getFeatureSetVersion", "getImpact", "getLatestValues", "getLineage", "getStatistics", "getValueStats", "getVersion", "ingestValues", "listFeatures", "listFeatureSets", "listFeatureSetVersions", "listUsage", "listVersions", "materializeValues", "readValues", "recordUsage", "recordUsageBatch", "rollbackFeature", "updateFeature", "uploadTrainingLabels", "validateValues"], operations);
+        Assert.Equal(["activateFeature", "createFeature", "createFeatureSet", "createFeatureSetVersion", "createTrainingSet", "createVersion", "deleteFeature", "deprecateFeature", "diffVersions", "exposeView", "getFeature", "getFeatureSet", "getFeatureSetVersion", "getImpact", "getLatestValues", "getLineage", "getOnlineVectors", "getStatistics", "getValueStats", "getVersion", "ingestValues", "listFeatures", "listFeatureSets", "listFeatureSetVersions", "listUsage", "listVersions", "materializeValues", "readValues", "recordUsage", "recordUsageBatch", "rollbackFeature", "updateFeature", "uploadTrainingLabels", "validateValues"], operations);
 
         var create = paths["/api/v1/features"]!["post"]!;
         Assert.Equal("stock_rsi_14d", (string?)create["requestBody"]!["content"]!["application/json"]!["example"]!["feature_name"]);

@@ -243,6 +243,28 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         return Task.FromResult<IReadOnlyList<ValueRow>>(rows);
     }
 
+    public Task<IReadOnlyList<LatestValue?[]>> LatestVectorsAsync(IReadOnlyList<UpstreamInput> members, IReadOnlyList<string> entityIds,
+        CancellationToken ct)
+    {
+        using var c = db.Rent();
+        var shape = members.Select(m => Exists(c, m.Table) ? ((ValueTable, int)?)(m.Table, m.ContractMajor) : null).ToList();
+        var statement = c.Prepared(ValueSql.LatestVector(shape));
+        var vectors = new List<LatestValue?[]>(entityIds.Count);
+        foreach (var entity in entityIds)
+        {
+            ct.ThrowIfCancellationRequested();
+            var vector = new LatestValue?[members.Count];
+            using (var r = statement.BindAll(entity).ExecuteReader())
+            {
+                if (r.Read())
+                    for (var i = 0; i < members.Count; i++)
+                        if (!r.IsNull(2 * i)) vector[i] = new LatestValue(r.GetTimestamp(2 * i), r.GetValue(2 * i + 1));
+            }
+            vectors.Add(vector);
+        }
+        return Task.FromResult<IReadOnlyList<LatestValue?[]>>(vectors);
+    }
+
     public Task<ValueStats> StatsAsync(ValueTable table, int contractMajor, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
         using var c = db.Rent();
