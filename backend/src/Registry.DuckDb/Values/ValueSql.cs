@@ -237,24 +237,6 @@ internal static class ValueSql
     public static string LatestOne(ValueTable t) =>
         $"SELECT entity_id, event_ts, value, feature_version, ingested_at FROM {Latest(t)} WHERE contract_major = ? AND entity_id = ?";
 
-    /// <summary>
-    /// The latest (event_ts, value) of each member for one entity ($1), in one statement: two scalar subqueries per member,
-    /// each a lookup on the latest table's entity index. Members without a table are NULLs. Contract majors are integers
-    /// from the registry, not user input, so they are part of the text (one prepared statement per vector shape).
-    /// </summary>
-    public static string LatestVector(IReadOnlyList<(ValueTable Table, int ContractMajor)?> members)
-    {
-        var columns = new List<string>(members.Count * 2);
-        foreach (var m in members)
-        {
-            if (m is not { } member) { columns.Add("NULL::TIMESTAMP"); columns.Add("NULL"); continue; }
-            var where = $"FROM {Latest(member.Table)} WHERE entity_id = $1 AND contract_major = {member.ContractMajor.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-            columns.Add($"(SELECT event_ts {where})");
-            columns.Add($"(SELECT value {where})");
-        }
-        return "SELECT " + string.Join(", ", columns);
-    }
-
     public static string LatestMany(ValueTable t) => $"""
         SELECT entity_id, event_ts, value, feature_version, ingested_at FROM {Latest(t)}
         WHERE contract_major = ? AND list_contains(from_json(?::JSON, '["VARCHAR"]'), entity_id) ORDER BY entity_id
