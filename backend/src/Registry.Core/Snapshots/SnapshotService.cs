@@ -25,8 +25,8 @@ public sealed class SnapshotService(
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
-    /// <summary>As for training sets: a snapshot is one training set.</summary>
-    public const long MaxRows = TrainingService.MaxRows;
+    /// <summary>The bound of a training set (TrainingService.MaxRows): a snapshot is one training set.</summary>
+    public const long MaxRows = 10_000_000;
     /// <summary>One file per day with rows: about 27 years of daily files.</summary>
     public const int MaxFiles = 10_000;
     public const int MaxEntities = 100_000;
