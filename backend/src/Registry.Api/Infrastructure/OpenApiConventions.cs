@@ -169,6 +169,7 @@ internal sealed class SharedParametersFilter : IOperationFilter
     {
         [(ParameterLocation.Path, "feature_name")] = $"The feature's name: {Identifiers.FeatureNameRule}.",
         [(ParameterLocation.Path, "feature_set_name")] = $"The feature set's name: {Identifiers.FeatureNameRule}.",
+        [(ParameterLocation.Path, "snapshot_id")] = "The snapshot's id, a UUID.",
         [(ParameterLocation.Query, "skip")] = "How many items to skip (paging), 0 or more.",
         [(ParameterLocation.Query, "limit")] = "How many items to return at most (paging), 1 to 500.",
     };

@@ -21,6 +21,7 @@ public static class ServiceSetup
         services.AddScoped<Registry.Core.Training.TrainingService>();
         services.AddScoped<Registry.Core.FeatureSets.FeatureSetService>();
         services.AddScoped<Registry.Core.Online.OnlineService>();
+        services.AddScoped<Registry.Core.Snapshots.SnapshotService>();
         return services;
     }
 
