@@ -84,6 +84,41 @@ public sealed class OnlineVectorTests(RegistryApiFactory api) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task Normalize_with_applies_the_snapshots_z_scores_exactly_as_computed_over_its_rows()
+    {
+        var (close, rsi, flag) = await SetUpAsync("nrm", "nrm_set");
+        await _client.CreateSetAsync("nrm_other", $"{close}@1.0.0");
+        var snapshot = (await (await _client.PostJsonAsync($"{FeatureSetApi.Url}/nrm_set/versions/1.0.0/snapshots",
+            """{"from": "2024-01-01T00:00:00Z", "to": "2024-01-06T00:00:00Z", "timeframe": "1d"}""")).ExpectAsync(201))!;
+        var id = (string)snapshot["snapshot_id"]!;
+
+        // The statistics, computed here from the snapshot's own rows (population standard deviation).
+        var stats = (await (await _client.GetAsync($"/api/v1/snapshots/{id}/normalization")).ExpectAsync(200))!["features"]!.AsArray();
+        var answer = (await (await _client.GetAsync(OnlineUrl("nrm_set", "1.0.0", "AAPL") + $"&normalize_with={id}")).ExpectAsync(200))!;
+        Assert.Equal(id, (string)answer["normalized_with"]!);
+        var vector = answer["vectors"]![0]!;
+        foreach (var name in new[] { close, rsi })
+        {
+            var s = stats.Single(f => (string)f!["feature_name"]! == name)!;
+            var (mean, std) = ((double)s["mean"]!, (double)s["std"]!);
+            var raw = (double)vector["raw_values"]![name]!;
+            Assert.Equal((raw - mean) / (std > 0 ? std : 1), (double)vector["values"]![name]!, 12);
+        }
+        Assert.True((bool)vector["values"]![flag]!); // not numeric: served as is
+
+        // Without normalize_with the values are the raw ones.
+        var plain = (await (await _client.GetAsync(OnlineUrl("nrm_set", "1.0.0", "AAPL"))).ExpectAsync(200))!;
+        Assert.Equal(192.0, (double)plain["vectors"]![0]!["values"]![close]!);
+        Assert.Null(plain["normalized_with"]);
+
+        // A snapshot of another set version is refused; so are a malformed and an unknown id.
+        var problem = await (await _client.GetAsync(OnlineUrl("nrm_other", "1.0.0", "AAPL") + $"&normalize_with={id}")).ExpectProblemAsync(422);
+        Assert.Contains("nrm_set", (string)problem["detail"]!, StringComparison.Ordinal);
+        Assert.Contains("normalize_with", (await (await _client.GetAsync(OnlineUrl("nrm_set", "1.0.0", "AAPL") + "&normalize_with=latest")).ExpectProblemAsync(400)).ToJsonString());
+        await (await _client.GetAsync(OnlineUrl("nrm_set", "1.0.0", "AAPL") + $"&normalize_with={Guid.NewGuid()}")).ExpectProblemAsync(404);
+    }
+
+    [Fact]
     public async Task Bad_requests_name_the_parameter()
     {
         await SetUpAsync("onb", "onb_set");

@@ -1,3 +1,4 @@
+using Registry.Core.Snapshots;
 using Registry.Core.Values;
 
 namespace Registry.Core.Online;
@@ -29,7 +30,10 @@ public sealed record MemberScaler(string FeatureName, double Mean, double Std);
 /// <summary>The members of a set version, resolved once: versions are immutable, so this never changes.</summary>
 internal sealed record OnlinePlan(string FeatureSetName, string FeatureSetVersion, IReadOnlyList<OnlineMember> Members);
 
-/// <summary>Bounded memory of resolved set versions (immutable, so no expiry is needed; the bound keeps it finite).</summary>
+/// <summary>
+/// Bounded memory of resolved set versions and of snapshots' statistics: both immutable, so no expiry is needed; the
+/// bound keeps it finite.
+/// </summary>
 public sealed class OnlinePlanCache
 {
     private const int Capacity = 10_000;
@@ -46,6 +50,19 @@ public sealed class OnlinePlanCache
     {
         if (_plans.Count >= Capacity) _plans.Clear();
         _plans[key] = plan;
+    }
+
+    internal bool TryGetNormalization(Guid snapshot, out SnapshotNormalization normalization)
+    {
+        var found = _plans.TryGetValue("snapshot:" + snapshot.ToString("N"), out var o);
+        normalization = (o as SnapshotNormalization)!;
+        return found;
+    }
+
+    internal void RememberNormalization(SnapshotNormalization normalization)
+    {
+        if (_plans.Count >= Capacity) _plans.Clear();
+        _plans["snapshot:" + normalization.SnapshotId.ToString("N")] = normalization;
     }
 }
 

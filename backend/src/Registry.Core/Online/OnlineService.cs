@@ -1,6 +1,7 @@
 using Registry.Core.Common;
 using Registry.Core.Features;
 using Registry.Core.FeatureSets;
+using Registry.Core.Snapshots;
 using Registry.Core.Values;
 using Registry.Core.Versions;
 
@@ -17,16 +18,23 @@ public sealed class OnlineService(
     IVersionStore versions,
     ValueService values,
     IValueStore store,
+    SnapshotService snapshots,
     OnlinePlanCache plans,
     TimeProvider clock)
 {
     public const int MaxEntities = 1000;
 
+    /// <summary>
+    /// The vectors of the entities; with <paramref name="normalizeWith"/>, a snapshot of this set version whose statistics
+    /// turn numeric values into z-scores, as at training.
+    /// </summary>
     public async Task<OnlineVectors> GetVectorsAsync(string featureSetName, string version, IReadOnlyList<string> entityIds,
-        IReadOnlyList<MemberScaler>? scalers, Guid? normalizedWith, CancellationToken ct)
+        string? normalizeWith, CancellationToken ct)
     {
         CheckEntities(entityIds);
+        Guid? normalizedWith = normalizeWith is null ? null : SnapshotService.ParseId(normalizeWith, "normalize_with");
         var plan = await PlanAsync(featureSetName, version, ct);
+        var scalers = normalizedWith is { } id ? await ScalersAsync(plan, id, ct) : null;
 
         var inputs = new List<UpstreamInput>(plan.Members.Count);
         var changed = new List<ChangedMember>();
@@ -82,6 +90,24 @@ public sealed class OnlineService(
         if (x is null) return value;
         var scale = scaler.Std is > 0 and var s && !double.IsNaN(s) ? s : 1.0;
         return (x.Value - scaler.Mean) / scale;
+    }
+
+    /// <summary>The snapshot's statistics for each numeric member; a snapshot of another set version is refused (422).</summary>
+    private async Task<IReadOnlyList<MemberScaler>> ScalersAsync(OnlinePlan plan, Guid id, CancellationToken ct)
+    {
+        if (!plans.TryGetNormalization(id, out var normalization))
+        {
+            normalization = await snapshots.GetNormalizationAsync(id, ct);
+            plans.RememberNormalization(normalization); // a snapshot never changes
+        }
+        if (normalization.FeatureSetName != plan.FeatureSetName || normalization.FeatureSetVersion != plan.FeatureSetVersion)
+            throw new RuleViolationException("The snapshot is of another feature set version.",
+                $"Snapshot {id} was taken of {normalization.FeatureSetName} {normalization.FeatureSetVersion}, not {plan.FeatureSetName} " +
+                $"{plan.FeatureSetVersion}: its statistics do not describe these members.");
+        return normalization.Features
+            .Where(f => f.Mean is not null)
+            .Select(f => new MemberScaler(f.FeatureName, f.Mean!.Value, f.Std ?? 0))
+            .ToList();
     }
 
     private async Task<OnlinePlan> PlanAsync(string featureSetName, string version, CancellationToken ct)
