@@ -4,6 +4,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 await builder.AddRegistryDatabaseAsync();   // PostgreSQL: configured, or a local cluster in Development
 builder.AddRegistryValueStore();            // DuckDB: the file holding feature values
+builder.AddRegistrySnapshotFiles();         // Parquet snapshots: the folder they are written to
 builder.Services.AddRegistryServices();     // domain services (Registry.Core)
 builder.Services.AddRegistryApi();          // controllers, snake_case JSON, problem details
 builder.Services.AddRegistrySwagger();      // OpenAPI document and Swagger UI

@@ -19,4 +19,13 @@ public static class DuckDbServiceCollectionExtensions
         services.AddSingleton<Registry.Core.Training.ITrainingStore, Training.DuckDbTrainingStore>();
         return services;
     }
+
+    /// <summary>Snapshot files, written from the values database (register <see cref="AddDuckDbValueStore"/> too) under <paramref name="options"/>' root.</summary>
+    public static IServiceCollection AddDuckDbSnapshotFiles(this IServiceCollection services, Snapshots.SnapshotStoreOptions options)
+    {
+        Directory.CreateDirectory(options.Root);
+        services.AddSingleton(options);
+        services.AddSingleton<Registry.Core.Snapshots.ISnapshotFileStore, Snapshots.DuckDbSnapshotFileStore>();
+        return services;
+    }
 }

@@ -1,19 +1,24 @@
 using Npgsql;
 using NpgsqlTypes;
 using Registry.Core.Common;
+using Registry.Core.Snapshots;
 using Registry.Core.Usage;
 
 namespace Registry.Postgres;
 
 /// <summary>
-/// Usage records in feature_usage. Batches travel as parallel arrays (unnest), so a training run's hundreds of
-/// records cost one round trip, not one per record.
+/// Usage records in feature_usage, and the snapshots' audit log in snapshot_usage. Batches travel as parallel arrays
+/// (unnest), so a training run's hundreds of records cost one round trip, not one per record.
 /// </summary>
 public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStore
 {
     private const string Columns = """
         id, feature_name, feature_version, used_by_model, model_version, environment, feature_importance,
-        correlation_with_target, execution_id, execution_duration_ms, usage_timestamp, recorded_at
+        correlation_with_target, execution_id, execution_duration_ms, usage_timestamp, recorded_at, snapshot_id
+        """;
+
+    private const string SnapshotUsageColumns = """
+        id, snapshot_id, used_by_model, model_version, environment, execution_id, usage_timestamp, recorded_at
         """;
 
     public async Task<IReadOnlyList<VersionLookup>> FindVersionsAsync(IReadOnlyCollection<VersionRef> versions, CancellationToken ct)
@@ -35,15 +40,89 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStor
 
     public async Task<IReadOnlyList<FeatureUsage>> RecordAsync(IReadOnlyList<FeatureUsage> records, CancellationToken ct)
     {
-        var perFeature = records.GroupBy(r => r.FeatureName, StringComparer.Ordinal)
-            .Select(g => (Name: g.Key, Count: (long)g.Count(), Last: g.Max(r => r.UsageTimestamp)))
-            .OrderBy(g => g.Name, StringComparer.Ordinal)
-            .ToList();
-
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Three statements, one round trip.
         await using var batch = new NpgsqlBatch(connection, tx);
+        AddRecordCommands(batch, records);
+
+        var stored = new List<FeatureUsage>(records.Count);
+        await ExecuteAsync(batch, tx, records, async reader =>
+        {
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) stored.Add(Read(reader));
+        }, ct);
+        return stored.OrderBy(r => r.Id).ToList();
+    }
+
+    public async Task<RecordedSnapshotUsage> RecordSnapshotUsageAsync(SnapshotUsage entry, IReadOnlyList<FeatureUsage> records, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        // The audit log entry and the member records in one transaction and one round trip: both or neither.
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var insert = new NpgsqlBatchCommand($"""
+            INSERT INTO snapshot_usage (snapshot_id, used_by_model, model_version, environment, execution_id, usage_timestamp)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            RETURNING {SnapshotUsageColumns}
+            """);
+        insert.Parameters.Add(new() { Value = entry.SnapshotId });
+        insert.Parameters.Add(new() { Value = entry.UsedByModel });
+        insert.Parameters.Add(new() { Value = entry.ModelVersion });
+        insert.Parameters.Add(new() { Value = StoredJson.Wire(entry.Environment) });
+        insert.Parameters.Add(new() { Value = entry.ExecutionId });
+        insert.Parameters.Add(new() { Value = entry.UsageTimestamp });
+        batch.BatchCommands.Add(insert);
+        AddRecordCommands(batch, records);
+
+        SnapshotUsage? stored = null;
+        var members = new List<FeatureUsage>(records.Count);
+        await ExecuteAsync(batch, tx, records, async reader =>
+        {
+            await reader.ReadAsync(ct);
+            stored = ReadSnapshotUsage(reader);
+            await reader.NextResultAsync(ct); // the lock
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) members.Add(Read(reader));
+        }, ct);
+        return new RecordedSnapshotUsage(stored!, members.OrderBy(r => r.Id).ToList());
+    }
+
+    public async Task<SnapshotUsagePage> ListSnapshotUsageAsync(Guid snapshotId, int skip, int limit, CancellationToken ct)
+    {
+        await using var batch = dataSource.CreateBatch();
+        var page = new NpgsqlBatchCommand($"""
+            SELECT {SnapshotUsageColumns} FROM snapshot_usage
+            WHERE snapshot_id = $1
+            ORDER BY usage_timestamp DESC, id DESC
+            OFFSET $2 LIMIT $3
+            """);
+        page.Parameters.Add(new() { Value = snapshotId });
+        page.Parameters.Add(new() { Value = skip });
+        page.Parameters.Add(new() { Value = limit });
+        var count = new NpgsqlBatchCommand("SELECT count(*) FROM snapshot_usage WHERE snapshot_id = $1");
+        count.Parameters.Add(new() { Value = snapshotId });
+        batch.BatchCommands.Add(page);
+        batch.BatchCommands.Add(count);
+
+        var items = new List<SnapshotUsage>();
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) items.Add(ReadSnapshotUsage(reader));
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return new SnapshotUsagePage(items, reader.GetInt64(0));
+    }
+
+    /// <summary>
+    /// Appends the three statements that record usage to <paramref name="batch"/>: lock the features, insert the
+    /// records (their result set is the stored records), and move the features' counters.
+    /// </summary>
+    private static void AddRecordCommands(NpgsqlBatch batch, IReadOnlyList<FeatureUsage> records)
+    {
+        var perFeature = records.GroupBy(r => r.FeatureName, StringComparer.Ordinal)
+            .Select(g => (Name: g.Key, Count: (long)g.Count(), Last: g.Max(r => r.UsageTimestamp)))
+            .OrderBy(g => g.Name, StringComparer.Ordinal)
+            .ToList();
 
         // Row locks in name order: two batches touching the same features queue up instead of deadlocking.
         var lockRows = new NpgsqlBatchCommand("""
@@ -55,12 +134,12 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStor
         // ORDER BY position makes the identity follow the input order, so sorting the answer by id restores it.
         var insert = new NpgsqlBatchCommand($"""
             INSERT INTO feature_usage (feature_name, feature_version, used_by_model, model_version, environment, feature_importance,
-                correlation_with_target, execution_id, execution_duration_ms, usage_timestamp)
-            SELECT name, version, model, model_version, environment, importance, correlation, execution_id, duration, used_at
+                correlation_with_target, execution_id, execution_duration_ms, usage_timestamp, snapshot_id)
+            SELECT name, version, model, model_version, environment, importance, correlation, execution_id, duration, used_at, snapshot_id
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[],
-                        $9::float8[], $10::timestamptz[])
+                        $9::float8[], $10::timestamptz[], $11::uuid[])
                 WITH ORDINALITY AS t (name, version, model, model_version, environment, importance, correlation, execution_id,
-                                      duration, used_at, position)
+                                      duration, used_at, snapshot_id, position)
             ORDER BY position
             RETURNING {Columns}
             """);
@@ -74,6 +153,7 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStor
         insert.Parameters.Add(new() { Value = records.Select(r => r.ExecutionId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         insert.Parameters.Add(new() { Value = records.Select(r => r.ExecutionDurationMs).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double });
         insert.Parameters.Add(new() { Value = records.Select(r => r.UsageTimestamp).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        insert.Parameters.Add(new() { Value = records.Select(r => r.SnapshotId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         batch.BatchCommands.Add(insert);
 
         // Increments computed by the database, not read-modify-write: concurrent recorders lose nothing. The revision
@@ -88,14 +168,17 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStor
         bump.Parameters.Add(new() { Value = perFeature.Select(f => f.Count).ToArray() });
         bump.Parameters.Add(new() { Value = perFeature.Select(f => f.Last).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         batch.BatchCommands.Add(bump);
+    }
 
-        var stored = new List<FeatureUsage>(records.Count);
+    /// <summary>Runs the batch, lets <paramref name="read"/> consume its results, drains the rest and commits.</summary>
+    private static async Task ExecuteAsync(NpgsqlBatch batch, NpgsqlTransaction tx, IReadOnlyList<FeatureUsage> records,
+        Func<NpgsqlDataReader, Task> read, CancellationToken ct)
+    {
         try
         {
             await using (var reader = await batch.ExecuteReaderAsync(ct))
             {
-                await reader.NextResultAsync(ct);
-                while (await reader.ReadAsync(ct)) stored.Add(Read(reader));
+                await read(reader);
                 while (await reader.NextResultAsync(ct)) { }
             }
             await tx.CommitAsync(ct);
@@ -103,9 +186,8 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStor
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             // A feature vanished between the service's check and this insert.
-            throw new NotFoundException($"One of these features no longer exists: {string.Join(", ", perFeature.Select(f => f.Name))}.");
+            throw new NotFoundException($"One of these features no longer exists: {string.Join(", ", records.Select(r => r.FeatureName).Distinct().Order(StringComparer.Ordinal))}.");
         }
-        return stored.OrderBy(r => r.Id).ToList();
     }
 
     public async Task<UsagePage> ListAsync(string featureName, int skip, int limit, CancellationToken ct)
@@ -186,5 +268,18 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStor
         ExecutionDurationMs = r.IsDBNull(9) ? null : r.GetDouble(9),
         UsageTimestamp = r.GetFieldValue<DateTimeOffset>(10),
         RecordedAt = r.GetFieldValue<DateTimeOffset>(11),
+        SnapshotId = r.IsDBNull(12) ? null : r.GetGuid(12),
+    };
+
+    private static SnapshotUsage ReadSnapshotUsage(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        SnapshotId = r.GetGuid(1),
+        UsedByModel = r.GetString(2),
+        ModelVersion = r.GetString(3),
+        Environment = StoredJson.Parse<UsageEnvironment>(r.GetString(4)),
+        ExecutionId = r.GetString(5),
+        UsageTimestamp = r.GetFieldValue<DateTimeOffset>(6),
+        RecordedAt = r.GetFieldValue<DateTimeOffset>(7),
     };
 }

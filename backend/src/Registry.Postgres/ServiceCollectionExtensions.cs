@@ -19,6 +19,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Registry.Core.Lineage.ILineageStore, PostgresLineageStore>();
         services.AddSingleton<Registry.Core.FeatureSets.IFeatureSetStore, PostgresFeatureSetStore>();
         services.AddSingleton<Registry.Core.Auth.IApiKeyStore, PostgresApiKeyStore>();
+        services.AddSingleton<Registry.Core.Snapshots.ISnapshotStore, PostgresSnapshotStore>();
         services.AddSingleton<MigrationRunner>();
         services.AddHostedService<MigrationHostedService>();
         return services;

@@ -26,6 +26,7 @@ public sealed partial class ScopeMatrixTests(RegistryApiFactory api) : IClassFix
     private static string Url(Operation op) => Parameter().Replace(op.Path, m => m.Groups[1].Value switch
     {
         "key_id" => "0123456789abcdef",
+        "snapshot_id" => "00000000-0000-4000-8000-000000000000",
         "version" or "from" or "to" => "1.0.0",
         _ => "auth_matrix_missing",
     });

@@ -44,11 +44,25 @@ public static class DatabaseSetup
     public static void AddRegistryValueStore(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("DuckDb");
-        var root = FindRepositoryRoot(builder.Environment.ContentRootPath);
-        var options = new ValueStoreOptions { Path = Path.GetFullPath(section["Path"] ?? Path.Combine(root, ".data", "values.duckdb")) };
+        var options = new ValueStoreOptions { Path = ValuesPath(builder) };
         if (section["TempDirectory"] is { Length: > 0 } temp) options.TempDirectory = Path.GetFullPath(temp);
         builder.Services.AddDuckDbValueStore(options);
     }
+
+    /// <summary>
+    /// Where snapshot trees are written: Snapshots:Root, by default a snapshots folder next to the DuckDB file (so a
+    /// test's or CI run's throwaway values folder holds its snapshots too).
+    /// </summary>
+    public static void AddRegistrySnapshotFiles(this WebApplicationBuilder builder)
+    {
+        var root = builder.Configuration["Snapshots:Root"] is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Path.GetDirectoryName(ValuesPath(builder))!, "snapshots");
+        builder.Services.AddDuckDbSnapshotFiles(new Registry.DuckDb.Snapshots.SnapshotStoreOptions { Root = Path.GetFullPath(root) });
+    }
+
+    private static string ValuesPath(WebApplicationBuilder builder) =>
+        Path.GetFullPath(builder.Configuration["DuckDb:Path"] ?? Path.Combine(FindRepositoryRoot(builder.Environment.ContentRootPath), ".data", "values.duckdb"));
 
     /// <summary>.data/ lives at the repository root (the folder holding Registry.sln), wherever `dotnet run` starts.</summary>
     internal static string FindRepositoryRoot(string start)

@@ -174,6 +174,7 @@ internal sealed class SharedParametersFilter : IOperationFilter
         [(ParameterLocation.Path, "feature_name")] = $"The feature's name: {Identifiers.FeatureNameRule}.",
         [(ParameterLocation.Path, "feature_set_name")] = $"The feature set's name: {Identifiers.FeatureNameRule}.",
         [(ParameterLocation.Path, "key_id")] = "The API key's public id: the 16 hex digits after `frk_` in the key.",
+        [(ParameterLocation.Path, "snapshot_id")] = "The snapshot's id, a UUID.",
         [(ParameterLocation.Query, "skip")] = "How many items to skip (paging), 0 or more.",
         [(ParameterLocation.Query, "limit")] = "How many items to return at most (paging), 1 to 500.",
     };

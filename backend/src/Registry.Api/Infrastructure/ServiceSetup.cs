@@ -12,6 +12,7 @@ public static class ServiceSetup
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Registry.Core.Values.ContractCache>();
+        services.AddSingleton<Registry.Core.Online.OnlinePlanCache>();
         services.AddScoped<FeatureService>();
         services.AddScoped<VersionService>();
         services.AddScoped<Registry.Core.Usage.UsageService>();
@@ -19,6 +20,8 @@ public static class ServiceSetup
         services.AddScoped<Registry.Core.Values.ValueService>();
         services.AddScoped<Registry.Core.Training.TrainingService>();
         services.AddScoped<Registry.Core.FeatureSets.FeatureSetService>();
+        services.AddScoped<Registry.Core.Online.OnlineService>();
+        services.AddScoped<Registry.Core.Snapshots.SnapshotService>();
         return services;
     }
 

@@ -4,14 +4,17 @@ namespace Registry.Api.Training;
 
 public sealed record TrainingFeatureResponse(string FeatureName, string FeatureVersion, int ContractMajor, double? MaxStalenessSeconds);
 
-/// <summary>The features as pinned, then one flat object per row: entity_id, ts, and a value per feature (null when none qualifies).</summary>
-public sealed record TrainingSetResponse(IReadOnlyList<TrainingFeatureResponse> Features, DateTimeOffset? AsOf,
-    IAsyncEnumerable<IReadOnlyDictionary<string, object?>> Rows);
+/// <summary>
+/// The features as pinned (and the feature set version they came from, if any), then one flat object per row:
+/// entity_id, ts, and a value per feature (null when none qualifies).
+/// </summary>
+public sealed record TrainingSetResponse(string? FeatureSet, string? FeatureSetVersion, IReadOnlyList<TrainingFeatureResponse> Features,
+    DateTimeOffset? AsOf, IAsyncEnumerable<IReadOnlyDictionary<string, object?>> Rows);
 
 internal static class TrainingMapping
 {
     public static TrainingSetResponse ToResponse(this TrainingSetPlan plan, IAsyncEnumerable<object?[]> rows) => new(
-        plan.Features.Select(f => new TrainingFeatureResponse(f.FeatureName, f.FeatureVersion, f.ContractMajor, f.MaxStalenessMicros / 1e6)).ToList(),
+        plan.FeatureSet, plan.FeatureSetVersion, plan.Features.Select(f => new TrainingFeatureResponse(f.FeatureName, f.FeatureVersion, f.ContractMajor, f.MaxStalenessMicros / 1e6)).ToList(),
         plan.AsOf, Rows(plan, rows));
 
     private static async IAsyncEnumerable<IReadOnlyDictionary<string, object?>> Rows(TrainingSetPlan plan, IAsyncEnumerable<object?[]> rows)
@@ -35,6 +38,17 @@ internal static class TrainingExamples
             { "entity_id": "MSFT", "ts": "2024-01-03T22:00:00Z" }
           ],
           "max_staleness": { "stock_daily_close": "P3D" }
+        }
+        """;
+
+    public const string FeatureSet = """
+        {
+          "feature_set": "tech_v1",
+          "feature_set_version": "1.0.0",
+          "rows": [
+            { "entity_id": "AAPL", "ts": "2024-01-03T22:00:00Z" },
+            { "entity_id": "AAPL", "ts": "2024-01-04T22:00:00Z" }
+          ]
         }
         """;
 

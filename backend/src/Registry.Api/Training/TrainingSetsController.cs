@@ -15,6 +15,8 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
 {
     /// <summary>Build a training set from listed rows or a range.</summary>
     /// <remarks>
+    /// The columns are the listed `features` (`name@version`; a bare name is the current version) or the members of a
+    /// `feature_set` version (default: its current version), in the set's order.
     /// Each row (`entity_id`, `ts`) gets, for each feature, the value with the greatest event time ≤ `ts` (never a
     /// later one: no leakage) in the contract of the pinned version, null when none exists or it is older than that
     /// feature's `max_staleness`. With `as_of`, only values ingested by then count, which reproduces an old backtest
@@ -23,6 +25,7 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
     [HttpPost]
     [Consumes("application/json")]
     [RequestExample(TrainingExamples.Rows, "rows", "Label listed rows")]
+    [RequestExample(TrainingExamples.FeatureSet, "feature_set", "The members of a feature set version")]
     [RequestExample(TrainingExamples.Range, "range", "Every day for two instruments")]
     [Produces("application/json", "text/csv", FileBodies.Parquet)]
     [ProducesResponseType<TrainingSetResponse>(StatusCodes.Status200OK)]
@@ -36,8 +39,8 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
 
     /// <summary>Build a training set for the rows of an uploaded CSV or Parquet file.</summary>
     /// <remarks>The file has the columns `entity_id` and `ts`. Features are query parameters
-    /// (`features=stock_rsi_14d@1.0.0&amp;features=stock_daily_close`), staleness limits as `max_staleness=stock_rsi_14d:P3D`.
-    /// Same semantics as the JSON form.</remarks>
+    /// (`features=stock_rsi_14d@1.0.0&amp;features=stock_daily_close`, or `feature_set=tech_v1&amp;feature_set_version=1.0.0`),
+    /// staleness limits as `max_staleness=stock_rsi_14d:P3D`. Same semantics as the JSON form.</remarks>
     [HttpPost("upload")]
     [Consumes("text/csv", FileBodies.Parquet)]
     [Produces("application/json", "text/csv", FileBodies.Parquet)]
@@ -47,6 +50,8 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
     [RequestSizeLimit(4L << 30)]
     public async Task<IActionResult> UploadTrainingLabels(
         [FromQuery(Name = "features")] string[]? features,
+        [FromQuery(Name = "feature_set")] string? featureSet,
+        [FromQuery(Name = "feature_set_version")] string? featureSetVersion,
         [FromQuery(Name = "max_staleness")] string[]? maxStaleness,
         [FromQuery(Name = "as_of")] DateTimeOffset? asOf,
         [FromQuery(Name = "format")] ValueFormat format = ValueFormat.Json,
@@ -59,7 +64,14 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
             if (colon <= 0) throw InvalidInputException.For("max_staleness", "Each max_staleness is feature_name:duration, e.g. stock_rsi_14d:P3D.");
             staleness[item[..colon]] = item[(colon + 1)..];
         }
-        var request = new TrainingSetRequest { Features = features?.ToList(), MaxStaleness = staleness, AsOf = asOf };
+        var request = new TrainingSetRequest
+        {
+            Features = features is { Length: > 0 } ? features.ToList() : null,
+            FeatureSet = featureSet,
+            FeatureSetVersion = featureSetVersion,
+            MaxStaleness = staleness,
+            AsOf = asOf,
+        };
         var (plan, _) = await training.PlanAsync(request, upload: true, ct);
         return await AnswerAsync(plan, new LabelSource.Upload(FileBodies.FormatOf(Request), Request.Body), format, ct);
     }

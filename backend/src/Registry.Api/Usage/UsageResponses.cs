@@ -2,7 +2,7 @@ using Registry.Core.Usage;
 
 namespace Registry.Api.Usage;
 
-/// <summary>One stored usage record.</summary>
+/// <summary>One stored usage record; <c>snapshot_id</c> is set when it was recorded as a use of that snapshot.</summary>
 public sealed record FeatureUsageResponse(
     long Id,
     string FeatureName,
@@ -15,7 +15,8 @@ public sealed record FeatureUsageResponse(
     string? ExecutionId,
     double? ExecutionDurationMs,
     DateTimeOffset UsageTimestamp,
-    DateTimeOffset RecordedAt);
+    DateTimeOffset RecordedAt,
+    Guid? SnapshotId);
 
 /// <summary>The records of a batch, in the order they were sent.</summary>
 public sealed record RecordedUsageBatchResponse(int Recorded, IReadOnlyList<FeatureUsageResponse> Records);
@@ -51,7 +52,7 @@ internal static class UsageMapping
 {
     public static FeatureUsageResponse ToResponse(this FeatureUsage u) => new(
         u.Id, u.FeatureName, u.FeatureVersion, u.UsedByModel, u.ModelVersion, u.Environment, u.FeatureImportance,
-        u.CorrelationWithTarget, u.ExecutionId, u.ExecutionDurationMs, u.UsageTimestamp, u.RecordedAt);
+        u.CorrelationWithTarget, u.ExecutionId, u.ExecutionDurationMs, u.UsageTimestamp, u.RecordedAt, u.SnapshotId);
 
     public static RecordedUsageBatchResponse ToResponse(this IReadOnlyList<FeatureUsage> records) =>
         new(records.Count, records.Select(r => r.ToResponse()).ToList());

@@ -9,8 +9,12 @@ namespace Registry.Core.Training;
 /// </summary>
 public sealed class TrainingSetRequest
 {
-    /// <summary>Members as <c>feature_name@version</c>; a bare name means the feature's current version.</summary>
+    /// <summary>Members as <c>feature_name@version</c>; a bare name means the feature's current version. Or give <see cref="FeatureSet"/>.</summary>
     public List<string>? Features { get; set; }
+    /// <summary>A feature set whose version's members (pinned versions, in order) are the columns. Instead of features.</summary>
+    public string? FeatureSet { get; set; }
+    /// <summary>The feature set's version; default: its current version.</summary>
+    public string? FeatureSetVersion { get; set; }
     /// <summary>The (entity_id, ts) rows to label.</summary>
     public List<LabelRowInput>? Rows { get; set; }
     /// <summary>Or every step in [from, to) for each entity id.</summary>

@@ -1,5 +1,6 @@
 using Registry.Core.Common;
 using Registry.Core.Features;
+using Registry.Core.FeatureSets;
 using Registry.Core.Values;
 using Registry.Core.Versions;
 
@@ -9,7 +10,7 @@ namespace Registry.Core.Training;
 /// Point-in-time training sets: which features at which versions (and so which contracts), which rows to label,
 /// how stale a value may be, and as of when. The join itself is the store's.
 /// </summary>
-public sealed class TrainingService(IFeatureStore features, IVersionStore versions, ITrainingStore store)
+public sealed class TrainingService(IFeatureStore features, IVersionStore versions, ITrainingStore store, FeatureSetService featureSets)
 {
     public const int MaxFeatures = 2000;
     public const int MaxRows = 10_000_000;
@@ -19,19 +20,7 @@ public sealed class TrainingService(IFeatureStore features, IVersionStore versio
     public async Task<(TrainingSetPlan Plan, LabelSource? Labels)> PlanAsync(TrainingSetRequest request, bool upload, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var specs = request.Features ?? [];
-        if (specs.Count == 0) errors["features"] = ["Give at least one feature as feature_name or feature_name@version."];
-        else if (specs.Count > MaxFeatures) errors["features"] = [$"At most {MaxFeatures} features."];
-        var parsed = new List<(string Name, string? Version)>();
-        for (var i = 0; i < specs.Count && specs.Count <= MaxFeatures; i++)
-        {
-            var parts = (specs[i] ?? "").Split('@');
-            if (parts.Length > 2 || !Identifiers.IsFeatureName(parts[0]))
-                errors[$"features[{i}]"] = [$"'{specs[i]}' is not feature_name or feature_name@version ({Identifiers.FeatureNameRule})."];
-            else if (parts.Length == 2 && !SemVer.TryParse(parts[1], out _))
-                errors[$"features[{i}]"] = [$"'{parts[1]}' is not a semantic version."];
-            else parsed.Add((parts[0], parts.Length == 2 ? parts[1] : null));
-        }
+        var (parsed, setVersion) = await MembersAsync(request, errors, ct);
         var duplicates = parsed.GroupBy(p => p.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (duplicates.Count > 0) errors["features"] = [$"Each feature once: {string.Join(", ", duplicates)} appear more than once."];
         if (parsed.Any(p => p.Name is "entity_id" or "ts")) errors["features"] = ["A feature named entity_id or ts would clash with the label columns."];
@@ -69,7 +58,44 @@ public sealed class TrainingService(IFeatureStore features, IVersionStore versio
             {
                 Extensions = new Dictionary<string, object?> { ["unknown_features"] = unknown },
             };
-        return (new TrainingSetPlan(pinned, request.AsOf?.ToMicroseconds(), null, null), labels);
+        return (new TrainingSetPlan(pinned, request.AsOf?.ToMicroseconds(), request.FeatureSet, setVersion), labels);
+    }
+
+    /// <summary>
+    /// The (feature, version) pairs to join: the listed <c>feature@version</c>s, or the members of a feature set version
+    /// (pinned versions, in the set's order). Exactly one of the two.
+    /// </summary>
+    private async Task<(List<(string Name, string? Version)> Members, string? SetVersion)> MembersAsync(TrainingSetRequest request, Dictionary<string, string[]> errors,
+        CancellationToken ct)
+    {
+        var parsed = new List<(string Name, string? Version)>();
+        if (request.FeatureSet is { } setName)
+        {
+            if (request.Features is not null) errors["features"] = ["Give features or feature_set, not both."];
+            if (!Identifiers.IsFeatureName(setName)) errors["feature_set"] = [$"'{setName}' is not a feature set name ({Identifiers.FeatureNameRule})."];
+            if (request.FeatureSetVersion is { } v && !SemVer.TryParse(v, out _))
+                errors["feature_set_version"] = [$"'{v}' is not a semantic version."];
+            if (errors.Count > 0) return (parsed, null);
+            var version = request.FeatureSetVersion is { } wanted
+                ? await featureSets.GetVersionAsync(setName, wanted, ct)
+                : (await featureSets.GetAsync(setName, ct)).Current;
+            parsed.AddRange(version.Members.Select(m => (m.FeatureName, (string?)m.FeatureVersion)));
+            return (parsed, version.Version);
+        }
+        if (request.FeatureSetVersion is not null) errors["feature_set"] = ["feature_set_version needs feature_set."];
+        var specs = request.Features ?? [];
+        if (specs.Count == 0) errors["features"] = ["Give at least one feature as feature_name or feature_name@version, or a feature_set."];
+        else if (specs.Count > MaxFeatures) errors["features"] = [$"At most {MaxFeatures} features."];
+        for (var i = 0; i < specs.Count && specs.Count <= MaxFeatures; i++)
+        {
+            var parts = (specs[i] ?? "").Split('@');
+            if (parts.Length > 2 || !Identifiers.IsFeatureName(parts[0]))
+                errors[$"features[{i}]"] = [$"'{specs[i]}' is not feature_name or feature_name@version ({Identifiers.FeatureNameRule})."];
+            else if (parts.Length == 2 && !SemVer.TryParse(parts[1], out _))
+                errors[$"features[{i}]"] = [$"'{parts[1]}' is not a semantic version."];
+            else parsed.Add((parts[0], parts.Length == 2 ? parts[1] : null));
+        }
+        return (parsed, null);
     }
 
     public IAsyncEnumerable<object?[]> BuildAsync(TrainingSetPlan plan, LabelSource labels, CancellationToken ct) =>

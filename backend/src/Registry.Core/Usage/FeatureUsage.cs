@@ -25,4 +25,6 @@ public sealed record FeatureUsage
     public DateTimeOffset UsageTimestamp { get; init; }
     /// <summary>When the registry stored the record; set by the store.</summary>
     public DateTimeOffset RecordedAt { get; init; }
+    /// <summary>The snapshot the model trained on, when the use was recorded through its audit log.</summary>
+    public Guid? SnapshotId { get; init; }
 }

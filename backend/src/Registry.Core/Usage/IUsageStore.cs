@@ -1,3 +1,5 @@
+using Registry.Core.Snapshots;
+
 namespace Registry.Core.Usage;
 
 /// <summary>Usage records and their aggregates, kept apart from the definitions: usage is not a definition change.</summary>
@@ -17,4 +19,13 @@ public interface IUsageStore
 
     /// <summary>The figures overall and per version; every environment is present, with 0 when unused.</summary>
     Task<UsageStatistics> GetStatisticsAsync(string featureName, CancellationToken ct);
+
+    /// <summary>
+    /// Appends the entry to the snapshot's audit log and records the member usage records exactly as
+    /// <see cref="RecordAsync"/> does, all in one transaction: all or nothing.
+    /// </summary>
+    Task<RecordedSnapshotUsage> RecordSnapshotUsageAsync(SnapshotUsage entry, IReadOnlyList<FeatureUsage> records, CancellationToken ct);
+
+    /// <summary>A snapshot's audit log, newest first by usage_timestamp, then by id.</summary>
+    Task<SnapshotUsagePage> ListSnapshotUsageAsync(Guid snapshotId, int skip, int limit, CancellationToken ct);
 }

@@ -37,6 +37,12 @@ public interface IValueStore
     /// <summary>The latest value per entity (greatest event time), what online inference reads.</summary>
     Task<IReadOnlyList<ValueRow>> LatestAsync(ValueTable table, int contractMajor, IReadOnlyList<string> entityIds, CancellationToken ct);
 
+    /// <summary>
+    /// For each entity (in order), the latest value of each member (in order) in its contract, or null when it has none:
+    /// what an online feature vector is made of.
+    /// </summary>
+    Task<IReadOnlyList<LatestValue?[]>> LatestVectorsAsync(IReadOnlyList<UpstreamInput> members, IReadOnlyList<string> entityIds, CancellationToken ct);
+
     Task<ValueStats> StatsAsync(ValueTable table, int contractMajor, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct);
 
     Task<QualityFacts> QualityAsync(ValueTable table, int contractMajor, DateTimeOffset? from, DateTimeOffset? to,

@@ -46,6 +46,9 @@ public interface IStagedBatch : IAsyncDisposable
 public sealed record IngestCounts(long Written, long Unchanged, DateTimeOffset IngestedAt);
 
 /// <summary>One stored value; <see cref="Value"/> is a double, long, string, bool, DateTimeOffset or null.</summary>
+/// <summary>One member's latest value in an online vector.</summary>
+public readonly record struct LatestValue(DateTimeOffset EventTs, object? Value);
+
 public sealed record ValueRow(string EntityId, DateTimeOffset EventTs, object? Value, string FeatureVersion, DateTimeOffset IngestedAt);
 
 public sealed record ValueQuery(

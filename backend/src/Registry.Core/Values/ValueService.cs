@@ -89,13 +89,20 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
         var errors = EntityErrors(entityIds, required: true);
         if (errors.Count > 0) throw new InvalidInputException(errors);
         FeatureService.CheckName(featureName);
-        // The online path: the current contract comes from memory when it was resolved within the last second.
-        if (version is not null || !contracts.TryGet(featureName, out var scope))
-        {
-            scope = await ScopeAsync(featureName, version, ct);
-            if (version is null) contracts.Remember(scope);
-        }
+        var scope = version is null ? await CurrentScopeAsync(featureName, ct) : await ScopeAsync(featureName, version, ct);
         return (scope, await values.LatestAsync(scope.Table, scope.ContractMajor, entityIds.Distinct(StringComparer.Ordinal).ToList(), ct));
+    }
+
+    /// <summary>
+    /// The feature's current version, contract and table. The online path asks on every call, so the answer comes from
+    /// memory when it was resolved within the last second (<see cref="ContractCache"/>).
+    /// </summary>
+    public async Task<ValueScope> CurrentScopeAsync(string featureName, CancellationToken ct)
+    {
+        if (contracts.TryGet(featureName, out var scope)) return scope;
+        scope = await ScopeAsync(featureName, null, ct);
+        contracts.Remember(scope);
+        return scope;
     }
 
     public async Task<(ValueScope Scope, ValueStats Stats)> StatsAsync(string featureName, DateTimeOffset? from, DateTimeOffset? to, string? version, CancellationToken ct)

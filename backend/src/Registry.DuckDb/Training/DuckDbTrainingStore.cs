@@ -55,13 +55,23 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
         finally { File.Delete(file); }
     }
 
-    private async Task<Session> PrepareAsync(LabelSource labels, IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf, CancellationToken ct)
+    private Task<Session> PrepareAsync(LabelSource labels, IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf, CancellationToken ct) =>
+        PrepareAsync(db, (session, token) => LoadLabelsAsync(session.Connection, session, labels, token), features, asOf, ct);
+
+    /// <summary>
+    /// Rents a connection, lets <paramref name="loadLabels"/> create the TEMP table <see cref="Session.Labels"/>
+    /// (row_no BIGINT, entity_id VARCHAR, ts TIMESTAMP), then joins every feature to it. The session's
+    /// <see cref="Session.FinalSelect"/> gives entity_id, ts and one column per feature (named after it), in row_no order.
+    /// Snapshots build their labels in SQL and use the same join.
+    /// </summary>
+    internal static async Task<Session> PrepareAsync(DuckDbDatabase db, Func<Session, CancellationToken, Task> loadLabels,
+        IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf, CancellationToken ct)
     {
         var c = db.Rent();
         var session = new Session(c, "labels_" + Guid.NewGuid().ToString("N"));
         try
         {
-            await LoadLabelsAsync(c, session, labels, ct);
+            await loadLabels(session, ct);
             using var interrupt = ct.Register(c.Interrupt);
             var existing = ExistingTables(c, features);
             for (var g = 0; g * GroupSize < features.Count; g++)
@@ -120,7 +130,8 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
         return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS WITH {string.Join(", ", ctes)} SELECT {select} FROM temp.{ValueSql.Q(labels)} l{joins}", args);
     }
 
-    private static HashSet<string> ExistingTables(DuckDbConnection c, IReadOnlyList<PinnedFeature> features)
+    /// <summary>Which value tables exist: a feature without values has none yet.</summary>
+    internal static HashSet<string> ExistingTables(DuckDbConnection c, IReadOnlyList<PinnedFeature> features)
     {
         var found = new HashSet<string>(StringComparer.Ordinal);
         using var r = c.Query("SELECT schema_name || '.' || table_name FROM duckdb_tables()");
@@ -183,7 +194,8 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
         }
     }
 
-    private sealed class Session(DuckDbConnection connection, string labels) : IAsyncDisposable
+    /// <summary>A rented connection with the TEMP tables of one join; disposing drops them and returns the connection.</summary>
+    internal sealed class Session(DuckDbConnection connection, string labels) : IAsyncDisposable
     {
         public DuckDbConnection Connection { get; } = connection;
         public string Labels { get; } = labels;

@@ -15,6 +15,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastIngest = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _ready = new(StringComparer.Ordinal);
+    private readonly LatestCache _latest = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _writeLocks = new(StringComparer.Ordinal);
     private static readonly SemaphoreSlim Ddl = new(1, 1);
 
@@ -166,6 +167,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
                 s.BindAll(stamp.ContractMajor, stamp.FeatureVersion, ingestedAt).ExecuteNonQuery();
             // DuckDB writes the WAL on COMMIT: once this returns, the batch survives a kill of the process.
             c.Commit();
+            _latest.Changed(table.FeatureName);
             _lastIngest[table.QualifiedName] = ingestedAt;
             return new IngestCounts(written, b.RowCount - written, ingestedAt);
         }
@@ -241,6 +243,39 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         using var r = statement.ExecuteReader();
         while (r.Read()) rows.Add(new ValueRow(r.GetString(0), r.GetTimestamp(1), r.GetValue(2), r.GetString(3), r.GetTimestamp(4)));
         return Task.FromResult<IReadOnlyList<ValueRow>>(rows);
+    }
+
+    public Task<IReadOnlyList<LatestValue?[]>> LatestVectorsAsync(IReadOnlyList<UpstreamInput> members, IReadOnlyList<string> entityIds,
+        CancellationToken ct)
+    {
+        var vectors = new List<LatestValue?[]>(entityIds.Count);
+        var generations = members.Select(m => _latest.Generation(m.FeatureName)).ToArray();
+        DuckDbConnection? c = null;
+        try
+        {
+            foreach (var entity in entityIds)
+            {
+                ct.ThrowIfCancellationRequested();
+                var vector = new LatestValue?[members.Count];
+                for (var i = 0; i < members.Count; i++)
+                {
+                    var m = members[i];
+                    if (_latest.TryGet(m.FeatureName, m.ContractMajor, entity, generations[i], out var cached)) { vector[i] = cached; continue; }
+                    c ??= db.Rent();
+                    LatestValue? found = null;
+                    if (Exists(c, m.Table))
+                    {
+                        using var r = c.Prepared(ValueSql.LatestOne(m.Table)).BindAll(m.ContractMajor, entity).ExecuteReader();
+                        if (r.Read()) found = new LatestValue(r.GetTimestamp(1), r.GetValue(2));
+                    }
+                    _latest.Set(m.FeatureName, m.ContractMajor, entity, generations[i], found);
+                    vector[i] = found;
+                }
+                vectors.Add(vector);
+            }
+        }
+        finally { c?.Dispose(); }
+        return Task.FromResult<IReadOnlyList<LatestValue?[]>>(vectors);
     }
 
     public Task<ValueStats> StatsAsync(ValueTable table, int contractMajor, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
@@ -464,6 +499,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
                     INSERT INTO {ValueSql.Latest(t)} SELECT entity_id, contract_major, event_ts, value, feature_version, ingested_at
                     FROM {ValueSql.Target(t)} QUALIFY row_number() OVER (PARTITION BY entity_id, contract_major ORDER BY event_ts DESC, ingested_at DESC) = 1
                     """);
+            _latest.Changed(t.FeatureName);
             _ready[t.QualifiedName] = true;
         }
         finally { Ddl.Release(); }

@@ -1,0 +1,72 @@
+using Registry.Core.Snapshots;
+using Registry.Core.Values;
+
+namespace Registry.Core.Online;
+
+/// <summary>A member of a feature set version as online serving needs it: the pinned version and the contract it follows.</summary>
+public sealed record OnlineMember(string FeatureName, string FeatureVersion, int ContractMajor);
+
+/// <summary>A member whose feature has since moved to another contract major: serving it would feed the model another contract.</summary>
+public sealed record ChangedMember(string FeatureName, string PinnedVersion, int PinnedContractMajor, string CurrentVersion, int CurrentContractMajor);
+
+/// <summary>One member's value in a vector: raw as stored, and transformed when a snapshot's statistics were applied.</summary>
+public sealed record OnlineValue(object? Value, object? RawValue, DateTimeOffset EventTs, double AgeSeconds);
+
+/// <summary>The latest values of every member for one entity, in member order (null where the entity has no value).</summary>
+public sealed record OnlineVector(string EntityId, IReadOnlyList<OnlineValue?> Values);
+
+/// <summary>Vectors for the requested entities, with the members (columns) they follow and the snapshot used to normalize, if any.</summary>
+public sealed record OnlineVectors(
+    string FeatureSetName,
+    string FeatureSetVersion,
+    IReadOnlyList<OnlineMember> Members,
+    Guid? NormalizedWith,
+    DateTimeOffset ServedAt,
+    IReadOnlyList<OnlineVector> Vectors);
+
+/// <summary>A member's z-score statistics from a snapshot (population standard deviation, as StandardScaler).</summary>
+public sealed record MemberScaler(string FeatureName, double Mean, double Std);
+
+/// <summary>The members of a set version, resolved once: versions are immutable, so this never changes.</summary>
+internal sealed record OnlinePlan(string FeatureSetName, string FeatureSetVersion, IReadOnlyList<OnlineMember> Members);
+
+/// <summary>
+/// Bounded memory of resolved set versions and of snapshots' statistics: both immutable, so no expiry is needed; the
+/// bound keeps it finite.
+/// </summary>
+public sealed class OnlinePlanCache
+{
+    private const int Capacity = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> _plans = new(StringComparer.Ordinal);
+
+    internal bool TryGet(string key, out OnlinePlan plan)
+    {
+        var found = _plans.TryGetValue(key, out var o);
+        plan = (o as OnlinePlan)!;
+        return found;
+    }
+
+    internal void Remember(string key, OnlinePlan plan)
+    {
+        if (_plans.Count >= Capacity) _plans.Clear();
+        _plans[key] = plan;
+    }
+
+    internal bool TryGetNormalization(Guid snapshot, out SnapshotNormalization normalization)
+    {
+        var found = _plans.TryGetValue("snapshot:" + snapshot.ToString("N"), out var o);
+        normalization = (o as SnapshotNormalization)!;
+        return found;
+    }
+
+    internal void RememberNormalization(SnapshotNormalization normalization)
+    {
+        if (_plans.Count >= Capacity) _plans.Clear();
+        _plans["snapshot:" + normalization.SnapshotId.ToString("N")] = normalization;
+    }
+}
+
+internal static class OnlineMemberExtensions
+{
+    public static UpstreamInput Input(this OnlineMember m, ValueScope current) => new(m.FeatureName, current.Table, m.ContractMajor);
+}
