@@ -293,7 +293,7 @@ internal static class Generator
                 CREATE TABLE {RawTable(k)} AS
                 SELECT 'E' || lpad(CAST(e AS VARCHAR), 4, '0') AS entity_id,
                        TIMESTAMP '{Start:yyyy-MM-dd HH:mm:ss}' + to_hours(CAST(t * {hours} AS BIGINT)) AS event_ts,
-                       CAST((e * 7919 + t * 104729 + {k} * 15485863) % 100000 AS DOUBLE) / 100 AS value
+                       CAST((e * 7919 + t * 104729 + CAST({k} AS BIGINT) * 15485863) % 100000 AS DOUBLE) / 100 AS value
                 FROM range({entities}) r1(e), range({events}) r2(t)
                 ORDER BY event_ts, entity_id
                 """));
