@@ -15,6 +15,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRegistrySwagger();
 app.MapControllers();
+app.MapGet("/ping", () => "pong").ExcludeFromDescription(); // no database, no MVC: the floor the benchmarks compare against
 
 await app.RunAsync();
 
