@@ -1,14 +1,8 @@
-using System.Runtime.InteropServices;
-
 namespace Registry.Benchmarks;
 
 /// <summary>docs/benchmarks.md: each benchmark owns the text between its two markers and leaves the rest of the file alone.</summary>
 internal static class BenchmarkDocs
 {
-    /// <summary>The machine line every section starts with: the figures only mean something next to it.</summary>
-    public static string Machine =>
-        $"{Environment.ProcessorCount} logical processors, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription}";
-
     /// <summary>
     /// Replaces the text between <paramref name="beginMarker"/> and <paramref name="endMarker"/> with
     /// <paramref name="section"/>, or appends the markers and the section when the file has none yet; returns the path.
@@ -24,17 +18,12 @@ internal static class BenchmarkDocs
                 # Benchmarks
 
                 ```sh
-                {BenchmarkOptions.Command}
+                {HarnessOptions.Command}
                 ```
 
-                The command above, run from the repository root, produced the sections below.
-                `{BenchmarkOptions.Command} -- --smoke` runs every section on small data in about a minute
-                and only prints them.
-
-                These are the registry's figures against the targets of DESIGN.md §5. The benchmark programs live under
-                `tests/`, outside the unit test run. Every section comes from **one run on this shared 2-core machine**:
-                absolute figures move from run to run, so compare the ratios measured within a section, not figures across
-                sections or runs.
+                The command above, run from the repository root, produced the section below.
+                `{HarnessOptions.Command} -- --smoke` runs the same harness on small data in about a minute
+                and only prints it.
 
                 {block}
 
@@ -55,7 +44,7 @@ internal static class BenchmarkDocs
     }
 
     /// <summary>The folder holding Registry.sln, above the build output (or the working directory).</summary>
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {

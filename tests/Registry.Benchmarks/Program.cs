@@ -1,33 +1,34 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
+using Npgsql;
 using Registry.Postgres.LocalCluster;
+
+// Linux only: the API's memory comes from /proc, the load from Debian's wrk.
+[assembly: SupportedOSPlatform("linux")]
 
 namespace Registry.Benchmarks;
 
 /// <summary>
-/// Issue 4's numbers: recursive lineage over a 10,000-node graph to depth 10 (≤ 50 ms) and impact with 100,000 usage
-/// records (≤ 200 ms). Issue 5's: bulk ingest of 1 M rows through the API at ≥ 50 % of the raw DuckDB appender's rate,
-/// and the latest value of one entity in ≤ 1 ms p99 inside the service. Prints a Markdown section for each; a full run
-/// also writes them into docs/benchmarks.md.
-/// Not named Program: that name is the API's entry point, which WebApplicationFactory&lt;Program&gt; hosts.
+/// The performance harness of DESIGN.md §5 (issue 9), one command: in-process hot paths (BenchmarkDotNet), then a fresh
+/// PostgreSQL cluster and DuckDB file, the real API as a separate Release process, a generated dataset, the HTTP cases under
+/// wrk at several concurrencies, bulk ingest, training sets and the Feast #3003 shape, each against the raw engine doing the
+/// same work in the same run. A full run writes its section of docs/benchmarks.md; --smoke runs small and only prints.
+/// Not named Program: that name is the API's entry point, which this project references.
 /// </summary>
-internal static class BenchmarkProgram
+internal static class Harness
 {
     public static async Task<int> Main(string[] args)
     {
-        BenchmarkOptions options;
+        HarnessOptions options;
         try
         {
-            options = BenchmarkOptions.Parse(args);
+            options = HarnessOptions.Parse(args);
         }
         catch (ArgumentException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
         }
-
-        // WebApplicationFactory looks for MvcTestingAppManifest.json (the API's content root) in the working directory,
-        // which is where a test runner puts it; `dotnet run` starts in the repository root instead.
-        Directory.SetCurrentDirectory(AppContext.BaseDirectory);
 
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -38,38 +39,61 @@ internal static class BenchmarkProgram
         };
 
         var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
+        var folder = Directory.CreateTempSubdirectory("registry-harness-").FullName;
+        // The cluster runs as postgres when the harness runs as root, and must reach its folder inside this one.
+        File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
         try
         {
-            var dataDir = Path.Combine(Path.GetTempPath(), $"registry-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
-            LineageBenchmark.Log($"starting PostgreSQL in {dataDir}");
-            // Declared first, disposed last: each section's API stops before the database does, on success and on failure alike.
-            await using var cluster = await LocalPostgresCluster.StartAsync(dataDir, deleteOnDispose: true, ct: cts.Token);
+            var wrk = Wrk.Version();
+            Log($"in-process hot paths (BenchmarkDotNet, {(options.Smoke ? "dry" : "short")} job)");
+            var hot = HotPathRunner.Run(options.Smoke, Path.Combine(folder, "bdn"));
 
-            var lineage = await LineageBenchmark.RunAsync(options, cluster, cts.Token);
-            var markdown = LineageReport.ToMarkdown(lineage);
+            Log($"starting PostgreSQL in {folder}");
+            // Declared first, disposed last: the API stops before the database does, on success and on failure alike.
+            await using var cluster = await LocalPostgresCluster.StartAsync(Path.Combine(folder, "postgres"), deleteOnDispose: true, ct: cts.Token);
+            await cluster.EnsureDatabaseAsync("registry_bench", cts.Token);
+            var connectionString = cluster.ConnectionString("registry_bench");
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await using var version = dataSource.CreateCommand("SHOW server_version");
+            var machine = MachineInfo.Read((string)(await version.ExecuteScalarAsync(cts.Token))!, wrk);
+
+            var values = Directory.CreateDirectory(Path.Combine(folder, "api")).FullName;
+            await using var api = await ApiProcess.StartAsync(connectionString, Path.Combine(values, "values.duckdb"), cts.Token); // migrates at start
+            Log($"API (pid {api.Pid}) on {api.BaseAddress}");
+            using var client = api.CreateClient();
+
+            var rawPath = Path.Combine(folder, "raw.duckdb");
+            var data = await Generator.GenerateAsync(options.Dataset, dataSource, client, rawPath, folder, cts.Token);
+            Log($"dataset ready: definitions {data.Definitions.TotalSeconds:F1} s, usage {data.Usage.TotalSeconds:F1} s, values generated {data.ValuesGenerated.TotalSeconds:F1} s, ingested {data.ValuesIngested.TotalSeconds:F1} s");
+
+            var http = await HttpCases.RunAsync(options, api, client, dataSource, data, folder, cts.Token);
+            var work = await WorkCases.RunAsync(options, api, client, data, rawPath, folder, cts.Token);
+            var run = new HarnessRun(options, machine, started, clock.Elapsed, MachineInfo.LoadAverage(), data, http, work, hot, api.LifetimePeakBytes, api.Dll);
+            var markdown = Report.ToMarkdown(run);
             Console.WriteLine(markdown);
-            // Each section is written as soon as it is measured, so a later failure does not lose it. A smoke run only prints.
-            if (!options.Smoke) LineageBenchmark.Log($"written to {LineageReport.WriteToDocs(markdown)}");
-
-            var values = await ValuesBenchmark.RunAsync(options, cluster, cts.Token);
-            markdown = ValuesReport.ToMarkdown(values);
-            Console.WriteLine();
-            Console.WriteLine(markdown);
-            if (!options.Smoke) LineageBenchmark.Log($"written to {ValuesReport.WriteToDocs(markdown)}");
-
-            var met = LineageReport.AllTargetsMet(lineage) && ValuesReport.AllTargetsMet(values);
-            LineageBenchmark.Log($"{(met ? "all targets met" : "TARGET MISSED")}; finished in {clock.Elapsed.TotalSeconds:F1} s");
+            if (!options.Smoke) Log($"written to {Report.WriteToDocs(markdown)}");
+            var missed = Report.Verdicts(run).Count(v => v.Met == false);
+            Log($"{(missed == 0 ? "every measured target met" : $"{missed} target(s) missed")}; finished in {clock.Elapsed.TotalMinutes:F1} min");
             return 0;
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            LineageBenchmark.Log("cancelled");
+            Log("cancelled");
             return 130;
         }
         catch (Exception e)
         {
-            LineageBenchmark.Log($"failed after {clock.Elapsed.TotalSeconds:F1} s: {e}");
+            Log($"failed after {clock.Elapsed.TotalSeconds:F1} s: {e}");
             return 1;
         }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { /* best effort: it is under the temp folder */ }
+            catch (UnauthorizedAccessException) { /* the cluster's files, if it could not be stopped */ }
+        }
     }
+
+    public static void Log(string message) => Console.Error.WriteLine($"[bench {DateTime.UtcNow:HH:mm:ss}] {message}");
 }

@@ -17,6 +17,7 @@ app.UseStatusCodePages();
 app.UseRegistrySwagger();
 app.UseRegistryAuth();
 app.MapControllers();
+app.MapGet("/ping", () => "pong").ExcludeFromDescription(); // no database, no MVC: the floor the benchmarks compare against
 
 await app.RunAsync();
 

@@ -1,0 +1,58 @@
+namespace Registry.Benchmarks;
+
+/// <summary>
+/// The dataset: a layered lineage graph of <see cref="Layers"/> × <see cref="Width"/> definitions; the first
+/// <see cref="HeavyFeatures"/> + <see cref="LightFeatures"/> features of the first layer have values. A heavy feature has
+/// <see cref="HeavyEntities"/> entities × <see cref="HeavyEvents"/> hourly events, a light one <see cref="LightEntities"/> ×
+/// <see cref="LightEvents"/> events ten hours apart, so both cover the same window and the light entities are among the heavy ones.
+/// </summary>
+internal sealed record DatasetShape(int Layers, int Width, int UsageRows, int HeavyFeatures, int HeavyEntities, int HeavyEvents,
+    int LightFeatures, int LightEntities, int LightEvents, int FeatureSets)
+{
+    public int Definitions => Layers * Width;
+    public int ValueFeatures => HeavyFeatures + LightFeatures;
+    public long ValueRows => (long)HeavyFeatures * HeavyEntities * HeavyEvents + (long)LightFeatures * LightEntities * LightEvents;
+}
+
+/// <summary>How long wrk runs each case, at which concurrencies.</summary>
+internal sealed record HttpShape(IReadOnlyList<int> Concurrencies, int WarmupSeconds, int Seconds);
+
+/// <summary>The sizes of the one-request cases: bulk ingest, the training set, the Feast #3003 shape.</summary>
+internal sealed record WorkShape(int IngestRows, int IngestEntities, int Rounds, int TrainingLabels, int TrainingFeatures, int FeastLabels,
+    int FeastFeatures);
+
+/// <summary>The full run is DESIGN.md §5's shape; --smoke is a small, quick run that checks the harness itself works and only prints.</summary>
+internal sealed record HarnessOptions(bool Smoke, DatasetShape Dataset, HttpShape Http, WorkShape Work, IReadOnlyList<string> Arguments)
+{
+    public const int LineageDepth = 10;
+    public const string Command = "dotnet run -c Release --project tests/Registry.Benchmarks";
+
+    /// <summary>The command that produced the figures, as it is typed from the repository root.</summary>
+    public string CommandLine => Arguments.Count == 0 ? Command : $"{Command} -- {string.Join(' ', Arguments)}";
+
+    public static HarnessOptions Parse(IReadOnlyList<string> args)
+    {
+        var smoke = false;
+        foreach (var arg in args)
+        {
+            if (arg == "--smoke") smoke = true;
+            else if (arg == "--full") smoke = false;
+            else throw new ArgumentException($"Unknown argument '{arg}'. Usage: {Command} [-- --smoke]");
+        }
+        return smoke
+            ? new HarnessOptions(true,
+                new DatasetShape(Layers: 10, Width: 100, UsageRows: 10_000, HeavyFeatures: 2, HeavyEntities: 100, HeavyEvents: 200,
+                    LightFeatures: 18, LightEntities: 20, LightEvents: 20, FeatureSets: 2),
+                new HttpShape([8], WarmupSeconds: 0, Seconds: 2),
+                new WorkShape(IngestRows: 50_000, IngestEntities: 100, Rounds: 1, TrainingLabels: 2_000, TrainingFeatures: 10, FeastLabels: 500,
+                    FeastFeatures: 20),
+                args)
+            : new HarnessOptions(false,
+                new DatasetShape(Layers: 10, Width: 1_000, UsageRows: 100_000, HeavyFeatures: 10, HeavyEntities: 1_000, HeavyEvents: 1_000,
+                    LightFeatures: 990, LightEntities: 100, LightEvents: 100, FeatureSets: 5),
+                new HttpShape([1, 8, 32], WarmupSeconds: 2, Seconds: 8),
+                new WorkShape(IngestRows: 1_000_000, IngestEntities: 1_000, Rounds: 3, TrainingLabels: 100_000, TrainingFeatures: 10,
+                    FeastLabels: 17_000, FeastFeatures: 1_000),
+                args);
+    }
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text.Json;
+using Npgsql;
+using Registry.Postgres;
+
+namespace Registry.Benchmarks;
+
+/// <summary>A case driven by wrk: what it asks, and its results at each concurrency.</summary>
+internal sealed record HttpCase(string Id, string Title, string Request, IReadOnlyList<LoadResult> Results, string? Absent = null)
+{
+    public LoadResult? At(int concurrency) => Results.FirstOrDefault(r => r.Concurrency == concurrency);
+
+    /// <summary>The highest throughput over the concurrencies: the case's saturation rate.</summary>
+    public LoadResult? Peak => Results.MaxBy(r => r.Throughput);
+}
+
+internal sealed record HttpRun(IReadOnlyList<HttpCase> Api, IReadOnlyList<HttpCase> Raw, string FloorPath, bool FloorIsHealth, long PeakBytes)
+{
+    public HttpCase Case(string id) => Api.Concat(Raw).Single(c => c.Id == id);
+}
+
+/// <summary>
+/// The request/response cases over HTTP, each at every concurrency of the run, and the raw engines doing the same reads in
+/// this process. Requests cycle through many features and entities (files of paths), so no case reads one cached row.
+/// </summary>
+internal static class HttpCases
+{
+    public const string OnlineSuffix = "/online";
+
+    public static async Task<HttpRun> RunAsync(HarnessOptions options, ApiProcess api, HttpClient client, NpgsqlDataSource dataSource, Dataset data,
+        string folder, CancellationToken ct)
+    {
+        var shape = data.Shape;
+        var http = options.Http;
+        string Write(string name, IEnumerable<string> lines)
+        {
+            var path = Path.Combine(folder, name);
+            File.WriteAllLines(path, lines);
+            return path;
+        }
+
+        // The floor: /health/live when this build has it, else the minimal endpoint of Program.cs (neither touches a database).
+        var floorIsHealth = await AnswersAsync(client, "health/live", ct);
+        var floor = floorIsHealth ? "/health/live" : "/ping";
+        if (!floorIsHealth && !await AnswersAsync(client, "ping", ct)) throw new InvalidOperationException("the API answers neither /health/live nor /ping");
+
+        var names = Enumerable.Range(0, shape.Definitions).Select(n => Generator.Name(n % shape.Layers, n / shape.Layers)).ToList();
+        var definitions = Write("definitions.txt", names.Select(n => $"/api/v1/features/{n}"));
+        var lists = Write("lists.txt", Enumerable.Range(0, 20).Select(t =>
+            string.Create(CultureInfo.InvariantCulture, $"/api/v1/features?feature_type=technical_indicator&owner=team_{t}&tags=bench&limit=50")));
+        var depth = HarnessOptions.LineageDepth;
+        var roots = Enumerable.Range(0, Math.Min(100, shape.Width)).Select(i => Generator.Name(shape.Layers - 1, i * shape.Width / Math.Min(100, shape.Width))).ToList();
+        var lineage = Write("lineage.txt", roots.Select(r => $"/api/v1/features/{r}/lineage?recursive=true&direction=upstream&depth={depth}"));
+        var tops = Enumerable.Range(0, Math.Min(100, shape.Width)).Select(i => Generator.Name(0, i * shape.Width / Math.Min(100, shape.Width))).ToList();
+        var impact = Write("impact.txt", tops.Select(r => $"/api/v1/features/{r}/impact"));
+        var latest = Write("latest.txt", Enumerable.Range(0, 1000).Select(i =>
+            $"/api/v1/features/{data.ValueFeatures[i % data.ValueFeatures.Count]}/values/latest?entity_id={Generator.Entity(i * 7 % shape.LightEntities)}"));
+        var usageBody = Path.Combine(folder, "usage.json");
+        await File.WriteAllTextAsync(usageBody, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["feature_name"] = data.ValueFeatures[0],
+            ["feature_version"] = "1.0.0",
+            ["used_by_model"] = "bench_model",
+            ["model_version"] = "v1",
+            ["environment"] = "production",
+            ["feature_importance"] = 0.42,
+        }), ct);
+
+        var onlineRoute = await OnlineRouteAsync(client, ct);
+        string? online = null;
+        if (onlineRoute is not null)
+        {
+            online = Write("online.txt", Enumerable.Range(0, 1000).Select(i =>
+                $"/api/v1/feature-sets/{data.FeatureSets[i % data.FeatureSets.Count]}/versions/1.0.0/online?entity_id={Generator.Entity(i * 7 % shape.LightEntities)}"));
+            var first = File.ReadLines(online).First();
+            using var probe = await client.GetAsync(first.TrimStart('/'), ct);
+            if (!probe.IsSuccessStatusCode)
+                throw new InvalidOperationException($"GET {first} answered {(int)probe.StatusCode}: {await probe.Content.ReadAsStringAsync(ct)}");
+        }
+
+        var specs = new List<(string Id, string Title, string Shown, WrkRequest? Request)>
+        {
+            ("floor", "trivial endpoint (the framework's floor)", $"`GET {floor}`", new WrkRequest(floor)),
+            ("definition", "GET one definition", $"`GET /api/v1/features/{{name}}` over all {shape.Definitions:N0} definitions", new WrkRequest("/", definitions)),
+            ("list", "filtered list", "`GET /api/v1/features?feature_type=technical_indicator&owner=team_{t}&tags=bench&limit=50`, 20 owners", new WrkRequest("/", lists)),
+            ("lineage", $"recursive lineage, upstream, depth {depth}", $"`GET …/{{name}}/lineage?recursive=true&direction=upstream&depth={depth}`, {roots.Count} deepest-layer roots", new WrkRequest("/", lineage)),
+            ("impact", "impact", $"`GET …/{{name}}/impact`, {tops.Count} first-layer roots", new WrkRequest("/", impact)),
+            ("latest", "latest value, 1 entity", $"`GET …/{{name}}/values/latest?entity_id=…` over {data.ValueFeatures.Count:N0} features", new WrkRequest("/", latest)),
+            ("online", "online vector, 1 entity × 10 features", $"`GET /api/v1/feature-sets/{{name}}/versions/1.0.0/online?entity_id=…`, {data.FeatureSets.Count} sets",
+                online is null ? null : new WrkRequest("/", online)),
+            ("usage", "record one usage (POST)", "`POST /api/v1/features/usage`, one JSON record", new WrkRequest("/api/v1/features/usage", null, "POST", usageBody, "application/json")),
+        };
+
+        api.ResetPeak();
+        var results = new List<HttpCase>();
+        foreach (var (id, title, shown, request) in specs)
+        {
+            if (request is null)
+            {
+                Harness.Log($"({id}) not in this build: the API's OpenAPI document has no feature-set …{OnlineSuffix} route");
+                results.Add(new HttpCase(id, title, shown, [], "not in this build"));
+                continue;
+            }
+            var runs = new List<LoadResult>();
+            foreach (var c in http.Concurrencies)
+            {
+                if (http.WarmupSeconds > 0) await Wrk.RunAsync(id, api, request, c, http.WarmupSeconds, ct);
+                var r = await Wrk.RunAsync(id, api, request, c, http.Seconds, ct);
+                if (r.Errors > 0) throw new InvalidOperationException($"({id}) at {c} connections: {r.Errors} errors or non-2xx answers out of {r.Requests}\n{api.Tail()}");
+                Harness.Log(Invariant($"({id}) c={c}: {r.Throughput:N0} req/s, p50 {r.P50Ms:F2} ms, p99 {r.P99Ms:F2} ms"));
+                runs.Add(r);
+            }
+            results.Add(new HttpCase(id, title, shown, runs));
+        }
+        var peak = api.PeakBytes;
+
+        // The raw engines, same concurrencies: the store's query behind GET one definition, and the lineage walk of (lineage).
+        var store = new PostgresFeatureStore(dataSource);
+        var raw = new List<HttpCase>();
+        var rawDefinitions = new List<LoadResult>();
+        var rawWalks = new List<LoadResult>();
+        foreach (var c in http.Concurrencies)
+        {
+            var r = await RawLoad.RunAsync("raw_definition", c, http.WarmupSeconds, http.Seconds, async (n, token) =>
+            {
+                _ = await store.GetAsync(names[(int)(n % names.Count)], token) ?? throw new InvalidOperationException("definition missing");
+            }, ct);
+            Harness.Log(Invariant($"(raw_definition) c={c}: {r.Throughput:N0} op/s, p50 {r.P50Ms:F2} ms, p99 {r.P99Ms:F2} ms"));
+            rawDefinitions.Add(r);
+            var w = await RawLoad.RunAsync("raw_walk", c, http.WarmupSeconds, http.Seconds, async (n, token) =>
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(token);
+                await using var cmd = new NpgsqlCommand(PostgresLineageStore.WalkSql, connection);
+                cmd.Parameters.Add(new() { Value = roots[(int)(n % roots.Count)] });
+                cmd.Parameters.Add(new() { Value = depth });
+                cmd.Parameters.Add(new() { Value = 0 });
+                await using var reader = await cmd.ExecuteReaderAsync(token);
+                while (await reader.ReadAsync(token)) _ = reader.GetString(0);
+            }, ct);
+            Harness.Log(Invariant($"(raw_walk) c={c}: {w.Throughput:N0} op/s, p50 {w.P50Ms:F2} ms, p99 {w.P99Ms:F2} ms"));
+            rawWalks.Add(w);
+        }
+        raw.Add(new HttpCase("raw_definition", "raw Npgsql: the store's read behind GET one definition",
+            "`PostgresFeatureStore.GetAsync(name)` in the harness's process (one SELECT with the upstream and downstream arrays, mapped to the record)", rawDefinitions));
+        raw.Add(new HttpCase("raw_walk", "raw Npgsql: the recursive walk behind (lineage)",
+            $"`PostgresLineageStore.WalkSql`, upstream depth {depth}: one of the four statements of a lineage request", rawWalks));
+        return new HttpRun(results, raw, floor, floorIsHealth, peak);
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient client, string path, CancellationToken ct)
+    {
+        using var response = await client.GetAsync(path, ct);
+        return response.IsSuccessStatusCode;
+    }
+
+    /// <summary>The online-vector route, when the running API's OpenAPI document has one (it is being built in parallel).</summary>
+    private static async Task<string?> OnlineRouteAsync(HttpClient client, CancellationToken ct)
+    {
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("swagger/v1/swagger.json", ct));
+        return doc.RootElement.GetProperty("paths").EnumerateObject()
+            .Select(p => p.Name)
+            .FirstOrDefault(p => p.StartsWith("/api/v1/feature-sets/", StringComparison.Ordinal) && p.EndsWith(OnlineSuffix, StringComparison.Ordinal));
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

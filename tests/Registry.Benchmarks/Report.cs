@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text;
+
+namespace Registry.Benchmarks;
+
+/// <summary>Where and on what the run happened: the figures only mean something next to it.</summary>
+internal sealed record MachineInfo(string Cpu, int Cores, long MemoryBytes, string Kernel, string Os, string Dotnet, string Postgres, string DuckDb, string Wrk,
+    string LoadAtStart)
+{
+    public static MachineInfo Read(string postgres, string wrk) => new(
+        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU",
+        Environment.ProcessorCount,
+        long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+            CultureInfo.InvariantCulture) * 1024,
+        File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
+        System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+        System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+        postgres,
+        Registry.DuckDb.DuckDbDatabase.LibraryVersion,
+        wrk,
+        LoadAverage());
+
+    public static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+}
+
+internal sealed record HarnessRun(HarnessOptions Options, MachineInfo Machine, DateTimeOffset Started, TimeSpan Elapsed, string LoadAtEnd, Dataset Data,
+    HttpRun Http, WorkRun Work, HotPathRun HotPaths, long ApiPeakBytes, string ApiDll);
+
+/// <summary>One target of DESIGN.md §5, as measured in the run.</summary>
+internal sealed record Verdict(string Target, string Measured, bool? Met);
+
+/// <summary>The generated part of docs/benchmarks.md: everything between the harness markers.</summary>
+internal static class Report
+{
+    public const string BeginMarker = "<!-- harness:begin -->";
+    public const string EndMarker = "<!-- harness:end -->";
+    public const double ThroughputRatioTarget = 0.5;
+    public const double OnlineP99TargetMs = 2;
+    public const double IngestRatioTarget = 0.5;
+    public const double TrainingRatioTarget = 2;
+    public const double FeastSecondsTarget = 60;
+    public const long FeastBytesTarget = 4L << 30;
+    public const double LineageTargetMs = 50;
+
+    public static IReadOnlyList<Verdict> Verdicts(HarnessRun run)
+    {
+        var http = run.Http;
+        var floor = http.Case("floor").Peak!;
+        var verdicts = new List<Verdict>();
+
+        var online = http.Case("online");
+        if (online.Absent is not null) verdicts.Add(new("online vector, 1 entity × 10 features: p99 ≤ 2 ms, throughput ≥ 50 % of the trivial endpoint", "not in this build", null));
+        else
+        {
+            var lowest = online.Results[0];
+            var ratio = online.Peak!.Throughput / floor.Throughput;
+            verdicts.Add(new($"online vector, 1 entity × 10 features: p99 ≤ {OnlineP99TargetMs:F0} ms ({lowest.Concurrency} connection{(lowest.Concurrency == 1 ? "" : "s")})",
+                I($"{lowest.P99Ms:F2} ms"), lowest.P99Ms <= OnlineP99TargetMs));
+            verdicts.Add(new("online vector: throughput ≥ 50 % of the trivial endpoint (peak to peak)",
+                I($"{online.Peak.Throughput:N0} / {floor.Throughput:N0} req/s = {ratio:P0}"), ratio >= ThroughputRatioTarget));
+        }
+
+        var definition = http.Case("definition").Peak!;
+        var defRatio = definition.Throughput / floor.Throughput;
+        verdicts.Add(new("GET one feature definition: throughput ≥ 50 % of the trivial endpoint (peak to peak)",
+            I($"{definition.Throughput:N0} / {floor.Throughput:N0} req/s = {defRatio:P0}"), defRatio >= ThroughputRatioTarget));
+
+        var work = run.Work;
+        var raw = work.Case("ingest_raw");
+        foreach (var id in new[] { "ingest_parquet", "ingest_csv" })
+        {
+            var c = work.Case(id);
+            var ratio = c.RowsPerSecond / raw.RowsPerSecond;
+            verdicts.Add(new($"bulk ingest through the API, {c.Title[5..]}, {c.Rows:N0} rows: ≥ 50 % of the raw appender's rate",
+                I($"{c.RowsPerSecond:N0} / {raw.RowsPerSecond:N0} rows/s = {ratio:P0}"), ratio >= IngestRatioTarget));
+        }
+
+        var asof = work.Case("training_raw");
+        foreach (var id in new[] { "training_json", "training_upload" })
+        {
+            var c = work.Case(id);
+            var ratio = c.Median / asof.Median;
+            verdicts.Add(new($"point-in-time training set, {c.Rows:N0} rows × {run.Options.Work.TrainingFeatures} features, {c.Title[5..]}: ≤ 2 × the raw ASOF query",
+                I($"{c.Median:F2} s / {asof.Median:F2} s = {ratio:F2}×"), ratio <= TrainingRatioTarget));
+        }
+
+        var feast = work.Feast;
+        verdicts.Add(new($"Feast #3003 shape, {feast.Rows:N0} rows × {run.Options.Work.FeastFeatures:N0} features (Parquet out): < 60 s and < 4 GB peak",
+            I($"{feast.Median:F1} s, API peak {Gib(feast.PeakBytes!.Value)}"), feast.Median < FeastSecondsTarget && feast.PeakBytes < FeastBytesTarget));
+        var feastJson = work.FeastJson;
+        verdicts.Add(new("the same, JSON out", I($"{feastJson.Median:F1} s, API peak {Gib(feastJson.PeakBytes!.Value)}"),
+            feastJson.Median < FeastSecondsTarget && feastJson.PeakBytes < FeastBytesTarget));
+
+        var lineage = http.Case("lineage").Results[0];
+        verdicts.Add(new($"recursive lineage over a {run.Data.Shape.Definitions:N0}-node graph, depth {HarnessOptions.LineageDepth}: ≤ 50 ms (p99, {lineage.Concurrency} connection{(lineage.Concurrency == 1 ? "" : "s")})",
+            I($"{lineage.P99Ms:F2} ms"), lineage.P99Ms <= LineageTargetMs));
+        return verdicts;
+    }
+
+    public static string ToMarkdown(HarnessRun run)
+    {
+        var sb = new StringBuilder();
+        void Line(FormattableString s) => sb.Append(s.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        var o = run.Options;
+        var m = run.Machine;
+        var d = run.Data;
+        var s = d.Shape;
+
+        Line($"## The run{(o.Smoke ? " (smoke: small data, short runs; not the targets' shape)" : "")}");
+        Line($"");
+        Line($"- Command: `{o.CommandLine}`, from the repository root; {run.Started:yyyy-MM-dd HH:mm} UTC; the whole run took {run.Elapsed.TotalMinutes:F1} min");
+        Line($"- Machine: {m.Cores} logical processors ({m.Cpu}), {Gib(m.MemoryBytes)} memory, Linux {m.Kernel}, {m.Os}; {m.Dotnet}; PostgreSQL {m.Postgres} (a throwaway local cluster); DuckDB {m.DuckDb} (our P/Invoke layer); {m.Wrk}; BenchmarkDotNet {run.HotPaths.Version}. Load average at the start {m.LoadAtStart}, at the end {run.LoadAtEnd} (the machine is shared: compare ratios within the run, not figures across runs)");
+        Line($"- The API: a separate process, `dotnet {Path.GetRelativePath(BenchmarkDocs.RepositoryRoot(), run.ApiDll)}` (Release), Kestrel on 127.0.0.1, environment Production, the same PostgreSQL cluster, its own DuckDB file; every request carries the `{ApiProcess.KeyHeader}` header of a random key the API was started with (`Auth__BootstrapKey`). Peak resident memory (VmHWM) over the whole run: {Gib(run.ApiPeakBytes)}");
+        Line($"- Dataset, generated by the run: {s.Definitions:N0} definitions in {s.Layers} layers of {s.Width:N0} with {d.Edges:N0} lineage edges, bulk-loaded by binary COPY into the store's tables as the store writes them (row, edges, version 1.0.0, revision 1 with its JSON document) in {d.Definitions.TotalSeconds:F1} s; {d.UsageRows:N0} usage records (one INSERT … SELECT generate_series, {Models} models) in {d.Usage.TotalSeconds:F1} s; {d.ValueRows:N0} value rows for {s.ValueFeatures:N0} features ({s.HeavyFeatures} × {s.HeavyEntities:N0} entities × {s.HeavyEvents:N0} hourly events, {s.LightFeatures:N0} × {s.LightEntities:N0} × {s.LightEvents:N0} events 10 h apart), made by DuckDB into the harness's own file and Parquet in {d.ValuesGenerated.TotalSeconds:F1} s, then ingested through the API (`POST /values`, Parquet, 4 at a time, {Mib(d.ParquetBytes)}) in {d.ValuesIngested.TotalSeconds:F1} s = {d.ValueRows / d.ValuesIngested.TotalSeconds:N0} rows/s; {d.FeatureSets.Count} feature sets of 10 members through the API");
+        Line($"");
+
+        Line($"### Targets (DESIGN.md §5), from this run");
+        Line($"");
+        Line($"| target | measured | verdict |");
+        Line($"|---|---|---|");
+        foreach (var v in Verdicts(run)) Line($"| {v.Target} | {v.Measured} | {(v.Met is null ? "not measured" : v.Met.Value ? "met" : "**missed**")} |");
+        Line($"");
+
+        var http = run.Http;
+        var floor = http.Case("floor");
+        Line($"### Over HTTP (wrk)");
+        Line($"");
+        Line($"Each case and concurrency: {(o.Http.WarmupSeconds > 0 ? I($"a {o.Http.WarmupSeconds} s warm-up run, then ") : "")}{o.Http.Seconds} s measured (`wrk -t min(c,2) -c c`, `tests/Registry.Benchmarks/wrk/harness.lua`); wrk runs on the same 2 cores as the API. The trivial endpoint is `{http.FloorPath}`{(http.FloorIsHealth ? "" : " (a minimal mapped endpoint of Program.cs: no database, no MVC; /health/live is not in this build)")}. The ratio is to the trivial endpoint's throughput at the same concurrency. API peak memory during these cases: {Gib(http.PeakBytes)}.");
+        Line($"");
+        Line($"| case | request | connections | req/s | ratio to trivial | p50 ms | p99 ms | max ms |");
+        Line($"|---|---|--:|--:|--:|--:|--:|--:|");
+        foreach (var c in http.Api)
+        {
+            if (c.Absent is not null)
+            {
+                Line($"| {c.Title} | {c.Request} | – | {c.Absent} | | | | |");
+                continue;
+            }
+            foreach (var r in c.Results)
+            {
+                var f = floor.At(r.Concurrency);
+                var ratio = f is null ? "" : I($"{r.Throughput / f.Throughput:P0}");
+                var (title, request) = r == c.Results[0] ? (c.Title, c.Request) : ("", ""); // named once per case
+                Line($"| {title} | {request} | {r.Concurrency} | {r.Throughput:N0} | {ratio} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.MaxMs:F1} |");
+            }
+        }
+        Line($"");
+        Line($"Raw engines under the same load, in the harness's process (workers calling the operation back to back, {o.Http.WarmupSeconds} s warm-up, {o.Http.Seconds} s measured). The ratio is the API case's throughput to the raw one's at the same concurrency.");
+        Line($"");
+        Line($"| raw case | what | connections | op/s | API / raw | p50 ms | p99 ms |");
+        Line($"|---|---|--:|--:|--:|--:|--:|");
+        foreach (var (c, apiId) in new[] { (http.Case("raw_definition"), "definition"), (http.Case("raw_walk"), "lineage") })
+            foreach (var r in c.Results)
+            {
+                var a = http.Case(apiId).At(r.Concurrency);
+                var (title, request) = r == c.Results[0] ? (c.Title, c.Request) : ("", "");
+                Line($"| {title} | {request} | {r.Concurrency} | {r.Throughput:N0} | {(a is null ? "" : I($"{a.Throughput / r.Throughput:P0}"))} | {r.P50Ms:F2} | {r.P99Ms:F2} |");
+            }
+        Line($"");
+
+        var work = run.Work;
+        Line($"### Bulk ingest, training sets, the Feast #3003 shape");
+        Line($"");
+        Line($"One request at a time over HTTP (HttpClient), timed from the first byte sent to the last byte of the answer; each API case against its raw engine in the same rounds, interleaved, after one uncounted warm-up round; medians of {o.Work.Rounds} round(s). Peak is the API's VmHWM during the request: reset to the current resident set before it, so it includes what DuckDB kept in its buffer pool from earlier cases.");
+        Line($"");
+        Line($"| case | what | rows | runs (s) | median s | rows/s | ratio to raw | API peak |");
+        Line($"|---|---|--:|---|--:|--:|--:|--:|");
+        var rawIngest = work.Case("ingest_raw");
+        var rawAsof = work.Case("training_raw");
+        foreach (var c in work.Ingest.Concat(work.Training).Append(work.Feast).Append(work.FeastJson))
+        {
+            var ratio = c.Id.StartsWith("ingest", StringComparison.Ordinal) ? I($"{c.RowsPerSecond / rawIngest.RowsPerSecond:P0} of the rate")
+                : c.Id.StartsWith("training", StringComparison.Ordinal) ? I($"{c.Median / rawAsof.Median:F2}× the time") : "–";
+            var runs = string.Join(", ", c.Seconds.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)));
+            Line($"| {c.Title} | {c.What} | {c.Rows:N0} | {runs} | {c.Median:F2} | {c.RowsPerSecond:N0} | {ratio} | {(c.PeakBytes is { } p ? Mib(p) : "–")} |");
+        }
+        Line($"");
+        Line($"The training set's answer was checked against the raw query's: {work.TrainingNonNull:N0} non-null values in both.");
+        Line($"");
+
+        var hot = run.HotPaths;
+        Line($"### In-process hot paths (BenchmarkDotNet)");
+        Line($"");
+        Line($"Job: {hot.Job}; `tests/Registry.Benchmarks/HotPaths.cs`. ± is BenchmarkDotNet's error: half the 99.9 % confidence interval of the mean.");
+        Line($"");
+        Line($"| benchmark | mean | ± | allocated per call |");
+        Line($"|---|--:|--:|--:|");
+        foreach (var r in hot.Results) Line($"| {r.Name} | {Duration(r.MeanNs)} | {(double.IsNaN(r.ErrorNs) ? "–" : Duration(r.ErrorNs))} | {(r.AllocatedBytes is { } b ? Bytes(b) : "–")} |");
+        return sb.ToString().TrimEnd('\n');
+    }
+
+    public static string WriteToDocs(string section) => BenchmarkDocs.WriteSection(BeginMarker, EndMarker, section);
+
+    private const int Models = Generator.Models;
+
+    private static string Duration(double ns) => ns switch
+    {
+        >= 1e9 => I($"{ns / 1e9:F2} s"),
+        >= 1e6 => I($"{ns / 1e6:F2} ms"),
+        >= 1e3 => I($"{ns / 1e3:F2} µs"),
+        _ => I($"{ns:F1} ns"),
+    };
+
+    private static string Bytes(double b) => b >= 1048576 ? I($"{b / 1048576:F1} MiB") : b >= 1024 ? I($"{b / 1024:F1} KiB") : I($"{b:F0} B");
+
+    private static string Mib(long bytes) => I($"{bytes / 1048576.0:N1} MiB");
+
+    private static string Gib(long bytes) => I($"{bytes / 1073741824.0:F2} GiB");
+
+    private static string I(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
