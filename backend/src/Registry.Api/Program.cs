@@ -1,4 +1,5 @@
 using Registry.Api.Infrastructure;
+using Registry.Api.Operations;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -7,13 +8,16 @@ builder.AddRegistryValueStore();            // DuckDB: the file holding feature 
 builder.Services.AddRegistryServices();     // domain services (Registry.Core)
 builder.Services.AddRegistryApi();          // controllers, snake_case JSON, problem details
 builder.Services.AddRegistrySwagger();      // OpenAPI document and Swagger UI
+builder.Services.AddRegistryOperations(builder.Configuration); // body limits, health checks, metrics
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestBodyLimits();
 app.UseRegistrySwagger();
 app.MapControllers();
+app.MapRegistryOperations();                // /health/live, /health/ready, /metrics
 
 await app.RunAsync();
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using Registry.Api.Operations;
 using Registry.Core.Common;
 
 namespace Registry.Api.Infrastructure;
@@ -29,13 +30,20 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
                 Status = StatusCodes.Status400BadRequest, Title = e.Title, Detail = e.Message,
             }, e),
             RegistryException e => WithExtensions(new ProblemDetails { Status = StatusOf(e), Title = e.Title, Detail = e.Message }, e),
+            RequestBodyTooLargeException e => new ProblemDetails
+            {
+                Status = e.StatusCode,
+                Title = "The request body is too large.",
+                Detail = e.Message,
+                Extensions = { ["max_body_bytes"] = e.Limit },
+            },
             BadHttpRequestException e => new ProblemDetails
             {
                 Status = e.StatusCode,
                 Title = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "Bad request.",
                 Detail = e.Message,
             },
-            NpgsqlException { IsTransient: true } => new ProblemDetails
+            _ when DatabaseUnavailable.Is(exception) => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The registry database is unavailable.",
@@ -58,6 +66,8 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         {
             logger.LogWarning(exception, "Database unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "5";
+            // Pooled connections opened before an outage are dead: drop them, so recovery does not wait for each to fail.
+            context.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
         }
 
         context.Response.StatusCode = problem.Status!.Value;
@@ -92,5 +102,29 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
     {
         foreach (var (key, value) in e.Extensions) problem.Extensions[key] = value;
         return problem;
+    }
+}
+
+/// <summary>
+/// PostgreSQL is down, restarting or unreachable (not a bug, not bad input): Npgsql's transient failures, connection
+/// exceptions (SQLSTATE class 08), administrator shutdown or a server still starting (57P01-57P03), and the socket
+/// errors and timeouts beneath them. Answered with 503 and Retry-After.
+/// </summary>
+internal static class DatabaseUnavailable
+{
+    public static bool Is(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException p when p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState is "57P01" or "57P02" or "57P03":
+                case NpgsqlException { IsTransient: true }:
+                case System.Net.Sockets.SocketException:
+                case TimeoutException:
+                    return true;
+            }
+        }
+        return false;
     }
 }

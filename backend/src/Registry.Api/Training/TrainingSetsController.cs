@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
+using Registry.Api.Operations;
 using Registry.Core.Common;
 using Registry.Core.Training;
 using Registry.Core.Values;
@@ -41,7 +42,7 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
     [ProducesResponseType<TrainingSetResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
-    [RequestSizeLimit(4L << 30)]
+    [BulkRequestBody]
     public async Task<IActionResult> UploadTrainingLabels(
         [FromQuery(Name = "features")] string[]? features,
         [FromQuery(Name = "max_staleness")] string[]? maxStaleness,
