@@ -37,6 +37,14 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
                 Detail = e.Message,
                 Extensions = { ["max_body_bytes"] = e.Limit },
             },
+            // A body whose bytes do not decode in the charset its Content-Type declares (read by MVC's JSON input).
+            System.Text.DecoderFallbackException => new ValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                [InvalidInput.BodyKey] = ["The body is not valid text in the charset its Content-Type declares (send UTF-8)."],
+            })
+            {
+                Status = StatusCodes.Status400BadRequest, Title = "One or more fields are invalid.", Detail = "See 'errors' for each invalid field.",
+            },
             BadHttpRequestException e => new ProblemDetails
             {
                 Status = e.StatusCode,

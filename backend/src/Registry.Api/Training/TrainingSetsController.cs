@@ -43,6 +43,7 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     [BulkRequestBody]
+    [StreamedRequestBody(null, null, TrainingExamples.LabelsCsv, "CSV (header entity_id,ts) or Parquet (columns entity_id, ts).")]
     public async Task<IActionResult> UploadTrainingLabels(
         [FromQuery(Name = "features")] string[]? features,
         [FromQuery(Name = "max_staleness")] string[]? maxStaleness,
