@@ -57,6 +57,12 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
                 Title = "The registry database is unavailable.",
                 Detail = "Retry shortly.",
             },
+            _ when DatabaseUnavailable.IsValuesStore(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The values database is unavailable.",
+                Detail = "Its file cannot be read or written; an operator has to look (see /health/ready).",
+            },
             _ => null,
         };
 
@@ -75,7 +81,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
             logger.LogWarning(exception, "Database unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "5";
             // Pooled connections opened before an outage are dead: drop them, so recovery does not wait for each to fail.
-            context.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
+            if (DatabaseUnavailable.Is(exception)) context.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
         }
 
         context.Response.StatusCode = problem.Status!.Value;
@@ -135,4 +141,12 @@ internal static class DatabaseUnavailable
         }
         return false;
     }
+
+    /// <summary>
+    /// DuckDB could not read or write its file (disk full, file gone or unreadable), or invalidated the database after
+    /// such an error: not the request's fault, and not fixed by retrying the request alone.
+    /// </summary>
+    public static bool IsValuesStore(Exception exception) =>
+        exception is Registry.DuckDb.DuckDbException e
+        && (e.Message.StartsWith("IO Error", StringComparison.Ordinal) || e.Message.Contains("database has been invalidated", StringComparison.Ordinal));
 }
