@@ -40,6 +40,11 @@ public sealed class ApiProcess : IDisposable
         info.Environment["ConnectionStrings__Registry"] = connectionString;
         info.Environment["DuckDb__Path"] = Path.Combine(dataDirectory, "values.duckdb");
         info.Environment["DuckDb__TempDirectory"] = Path.Combine(dataDirectory, "tmp");
+        // Ready for API keys and per-key rate limits (issue 7): a bootstrap key the client sends, limits out of the way.
+        var key = "process-test-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        info.Environment["Auth__BootstrapKey"] = key;
+        info.Environment["RateLimit__PermitsPerSecond"] = "1000000";
+        info.Environment["RateLimit__Burst"] = "1000000";
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -47,6 +52,7 @@ public sealed class ApiProcess : IDisposable
         process.BeginErrorReadLine();
 
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add("X-API-Key", key);
         var api = new ApiProcess(process, client);
         for (var i = 0; i < 300; i++)
         {

@@ -22,12 +22,24 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
 
     private sealed class OutageFactory(string connectionString, string valuesDir) : WebApplicationFactory<Program>
     {
+        private readonly string _key = "outage-test-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
             builder.UseSetting("ConnectionStrings:Registry", connectionString);
             builder.UseSetting("DuckDb:Path", Path.Combine(valuesDir, "values.duckdb"));
             builder.UseSetting("DuckDb:TempDirectory", Path.Combine(valuesDir, "tmp"));
+            // Ready for API keys and per-key rate limits (issue 7): a bootstrap key the client sends, limits out of the way.
+            builder.UseSetting("Auth:BootstrapKey", _key);
+            builder.UseSetting("RateLimit:PermitsPerSecond", "1000000");
+            builder.UseSetting("RateLimit:Burst", "1000000");
+        }
+
+        protected override void ConfigureClient(HttpClient client)
+        {
+            base.ConfigureClient(client);
+            client.DefaultRequestHeaders.Add("X-API-Key", _key);
         }
     }
 
