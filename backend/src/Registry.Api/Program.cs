@@ -1,4 +1,5 @@
 using Registry.Api.Infrastructure;
+using Registry.Api.Operations;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,16 +9,18 @@ builder.AddRegistrySnapshotFiles();         // Parquet snapshots: the folder the
 builder.Services.AddRegistryServices();     // domain services (Registry.Core)
 builder.Services.AddRegistryApi();          // controllers, snake_case JSON, problem details
 builder.Services.AddRegistrySwagger();      // OpenAPI document and Swagger UI
+builder.Services.AddRegistryOperations(builder.Configuration); // body limits, health checks, metrics
 builder.AddRegistryAuth();                  // API keys and scopes, per-key rate limits
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestBodyLimits();
 app.UseRegistrySwagger();
 app.UseRegistryAuth();
 app.MapControllers();
-app.MapGet("/ping", () => "pong").ExcludeFromDescription(); // no database, no MVC: the floor the benchmarks compare against
+app.MapRegistryOperations();                // /health/live, /health/ready, /metrics
 
 await app.RunAsync();
 

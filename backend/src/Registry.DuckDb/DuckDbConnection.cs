@@ -35,7 +35,9 @@ public sealed unsafe class DuckDbConnection : IDisposable
         var result = new ResultHandle(_handle);
         var bytes = DuckDbDatabase.Utf8Z(sql);
         int state;
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         fixed (byte* p = bytes) state = Native.Query(_handle.DangerousGetHandle(), p, result.Pointer);
+        DuckDbMetrics.Record(start, DuckDbMetrics.KindOf(sql));
         return DuckDbReader.Open(result, state);
     }
 
@@ -66,7 +68,7 @@ public sealed unsafe class DuckDbConnection : IDisposable
             handle.Dispose();
             throw new DuckDbException(message);
         }
-        return new DuckDbStatement(handle, this);
+        return new DuckDbStatement(handle, this, DuckDbMetrics.KindOf(sql));
     }
 
     public DuckDbAppender CreateAppender(string? catalog, string? schema, string table)

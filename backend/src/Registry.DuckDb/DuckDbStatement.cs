@@ -8,11 +8,13 @@ public sealed unsafe class DuckDbStatement : IDisposable
 {
     private readonly StatementHandle _handle;
     private readonly DuckDbConnection _connection;
+    private readonly string _kind;
 
-    internal DuckDbStatement(StatementHandle handle, DuckDbConnection connection)
+    internal DuckDbStatement(StatementHandle handle, DuckDbConnection connection, string kind)
     {
         _handle = handle;
         _connection = connection;
+        _kind = kind;
     }
 
     private nint Raw => _handle.DangerousGetHandle();
@@ -56,7 +58,9 @@ public sealed unsafe class DuckDbStatement : IDisposable
     public DuckDbReader ExecuteReader()
     {
         var result = new ResultHandle(_handle);
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         var state = Native.ExecutePrepared(Raw, result.Pointer);
+        DuckDbMetrics.Record(start, _kind);
         return DuckDbReader.Open(result, state);
     }
 

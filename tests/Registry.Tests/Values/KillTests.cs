@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Registry.Tests.Infrastructure;
 using static Registry.Tests.Infrastructure.ValueApi;
 
@@ -16,15 +14,13 @@ public sealed class KillTests : IAsyncLifetime
     private const int RowsPerBatch = 500;
     private readonly string _dir = Directory.CreateTempSubdirectory("registry-kill-").FullName;
     private string _connectionString = "";
-    private readonly string _apiKey = "kill-test-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-    private Process? _api;
-    private int _port;
+    private ApiProcess? _api;
 
     public async Task InitializeAsync() => _connectionString = await TestCluster.CreateDatabaseAsync("kill");
 
     public Task DisposeAsync()
     {
-        Kill();
+        _api?.Dispose();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { /* best effort */ }
         return Task.CompletedTask;
     }
@@ -78,64 +74,11 @@ public sealed class KillTests : IAsyncLifetime
 
     private async Task<HttpClient> StartAsync()
     {
-        _port = FreePort();
-        var info = new ProcessStartInfo("dotnet", [ApiDll()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = _dir,
-        };
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_port}";
-        info.Environment["ConnectionStrings__Registry"] = _connectionString;
-        info.Environment["DuckDb__Path"] = Path.Combine(_dir, "values.duckdb");
-        info.Environment["DuckDb__TempDirectory"] = Path.Combine(_dir, "tmp");
-        info.Environment["Auth__BootstrapKey"] = _apiKey;
-        _api = Process.Start(info)!;
-        _api.OutputDataReceived += (_, _) => { };
-        _api.ErrorDataReceived += (_, _) => { };
-        _api.BeginOutputReadLine();
-        _api.BeginErrorReadLine();
-
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Add(RegistryApiFactory.ApiKeyHeader, _apiKey);
-        for (var i = 0; i < 300; i++)
-        {
-            Assert.False(_api.HasExited, $"the API exited with {(_api.HasExited ? _api.ExitCode : 0)}");
-            try
-            {
-                if ((await client.GetAsync("/swagger/v1/swagger.json")).IsSuccessStatusCode) return client;
-            }
-            catch (HttpRequestException) { /* not listening yet */ }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("The API did not start within 30 s.");
+        _api?.Dispose();
+        _api = await ApiProcess.StartAsync(_connectionString, _dir);
+        return _api.Client;
     }
 
     /// <summary>SIGKILL: no shutdown hook, no checkpoint, no flush.</summary>
-    private void Kill()
-    {
-        if (_api is null || _api.HasExited) return;
-        _api.Kill(entireProcessTree: true);
-        _api.WaitForExit(10_000);
-    }
-
-    /// <summary>The API project's own build output (it has the runtimeconfig and libduckdb.so next to it).</summary>
-    private static string ApiDll()
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var dll = Path.Combine(dir.FullName, "backend", "src", "Registry.Api", "bin", configuration, "net10.0", "Registry.Api.dll");
-            if (File.Exists(dll)) return dll;
-        }
-        throw new FileNotFoundException("Registry.Api.dll not found; build the solution first.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private void Kill() => _api?.Kill();
 }

@@ -30,7 +30,7 @@ public sealed record FeatureSetVersionResponse(
     bool IsCurrent);
 
 /// <summary>A feature set's versions, newest first by SemVer precedence.</summary>
-public sealed record FeatureSetVersionListResponse(string FeatureSetName, string CurrentVersion, IReadOnlyList<FeatureSetVersionResponse> Versions, int Total);
+public sealed record FeatureSetVersionListResponse(string FeatureSetName, string CurrentVersion, IReadOnlyList<FeatureSetVersionResponse> Versions, int Total, int Skip, int Limit);
 
 internal static class FeatureSetMapping
 {
@@ -44,7 +44,7 @@ internal static class FeatureSetMapping
     public static FeatureSetVersionResponse ToResponse(this FeatureSetVersion v, string currentVersion) => new(
         v.FeatureSetName, v.Version, v.Members.ToResponse(), v.Changelog, v.CreatedBy, v.CreatedAt, v.Version == currentVersion);
 
-    public static FeatureSetVersionListResponse ToResponse(this FeatureSetVersionPage page) => new(
+    public static FeatureSetVersionListResponse ToResponse(this FeatureSetVersionPage page, int skip, int limit) => new(
         page.FeatureSet.FeatureSetName, page.FeatureSet.CurrentVersion,
-        page.Versions.Select(v => v.ToResponse(page.FeatureSet.CurrentVersion)).ToList(), page.Versions.Count);
+        page.Versions.Select(v => v.ToResponse(page.FeatureSet.CurrentVersion)).ToList(), page.Total, skip, limit);
 }

@@ -59,12 +59,16 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
     }
 
     /// <summary>List a feature set's versions, newest first by SemVer precedence.</summary>
+    /// <remarks>Paged: `limit` is 1 to 500 (default 100); `total` counts every version.</remarks>
     [HttpGet("{feature_set_name}/versions")]
     [ProducesResponseType<FeatureSetVersionListResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<FeatureSetVersionListResponse> ListFeatureSetVersions(
-        [FromRoute(Name = "feature_set_name")] string featureSetName, CancellationToken ct) =>
-        (await featureSets.ListVersionsAsync(featureSetName, ct)).ToResponse();
+        [FromRoute(Name = "feature_set_name")] string featureSetName,
+        [FromQuery(Name = "skip")] int skip = 0,
+        [FromQuery(Name = "limit")] int limit = FeatureSetService.DefaultVersionLimit,
+        CancellationToken ct = default) =>
+        (await featureSets.ListVersionsAsync(featureSetName, skip, limit, ct)).ToResponse(skip, limit);
 
     /// <summary>Get one version of a feature set with its pinned members.</summary>
     /// <remarks>`version` is SemVer 2.0; build metadata does not distinguish versions, so 1.0.0+abc finds 1.0.0.</remarks>

@@ -27,6 +27,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
         [404] = "Not found: `detail` names what is missing.",
         [409] = "Conflicts with the current state (e.g. a name already used, a lifecycle transition, active dependents): `detail` says which.",
         [412] = "`If-Match` no longer matches: the resource changed since it was read. Read it again, then retry.",
+        [413] = "The body is larger than the limit (`Limits:MaxBodyBytes`, 30 MB by default; bulk value and label uploads `Limits:MaxIngestBodyBytes`, 4 GiB): `max_body_bytes` gives it.",
         [415] = "The body's Content-Type is not one the operation reads (see its request body's media types).",
         [422] = "Well-formed, but breaks a rule (e.g. an unknown upstream feature, a cycle, a version not greater than the others).",
         [500] = "Unexpected error. It was logged; quote the `trace_id` when reporting it. Never carries a stack trace.",
@@ -36,7 +37,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
     /// <summary>RFC 9110 sections, as ASP.NET Core sets `type` for these statuses.</summary>
     private static readonly Dictionary<int, string> Sections = new()
     {
-        [400] = "15.5.1", [401] = "15.5.2", [403] = "15.5.4", [404] = "15.5.5", [409] = "15.5.10", [412] = "15.5.13", [415] = "15.5.16", [422] = "15.5.21", [500] = "15.6.1", [503] = "15.6.4",
+        [400] = "15.5.1", [401] = "15.5.2", [403] = "15.5.4", [404] = "15.5.5", [409] = "15.5.10", [412] = "15.5.13", [413] = "15.5.14", [415] = "15.5.16", [422] = "15.5.21", [500] = "15.6.1", [503] = "15.6.4",
     };
 
     /// <summary>Typical titles and details, as the services and the exception handler write them.</summary>
@@ -48,6 +49,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
         [404] = ("Not found.", "Feature 'stock_rsi_14d' does not exist."),
         [409] = ("The feature is archived.", "'stock_rsi_14d' is archived; an archived feature cannot be changed."),
         [412] = ("The resource has changed.", "'stock_rsi_14d' is at revision 4, not 3; fetch it again and retry."),
+        [413] = ("The request body is too large.", "The request body is larger than 30000000 bytes, the limit set by Limits:MaxBodyBytes."),
         [422] = ("Already the current version.", "1.0.0 is already the current version of 'stock_rsi_14d'."),
         [429] = ("Too many requests.", "This API key may make 1000 requests per second (bursts of 2000); retry after 1 s."),
         [500] = ("An unexpected error occurred.", "The error was logged; quote the trace_id when reporting it."),
@@ -60,6 +62,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
         Declare(operation, context, StatusCodes.Status400BadRequest, typeof(ValidationProblemDetails));
         Declare(operation, context, StatusCodes.Status500InternalServerError, typeof(ProblemDetails));
         Declare(operation, context, StatusCodes.Status503ServiceUnavailable, typeof(ProblemDetails));
+        if (operation.RequestBody is not null) Declare(operation, context, StatusCodes.Status413PayloadTooLarge, typeof(ProblemDetails));
 
         foreach (var (key, value) in operation.Responses)
         {

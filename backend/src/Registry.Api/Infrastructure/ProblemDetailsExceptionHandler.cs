@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using Registry.Api.Operations;
 using Registry.Core.Common;
 
 namespace Registry.Api.Infrastructure;
@@ -29,17 +30,38 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
                 Status = StatusCodes.Status400BadRequest, Title = e.Title, Detail = e.Message,
             }, e),
             RegistryException e => WithExtensions(new ProblemDetails { Status = StatusOf(e), Title = e.Title, Detail = e.Message }, e),
+            RequestBodyTooLargeException e => new ProblemDetails
+            {
+                Status = e.StatusCode,
+                Title = "The request body is too large.",
+                Detail = e.Message,
+                Extensions = { ["max_body_bytes"] = e.Limit },
+            },
+            // A body whose bytes do not decode in the charset its Content-Type declares (read by MVC's JSON input).
+            System.Text.DecoderFallbackException => new ValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                [InvalidInput.BodyKey] = ["The body is not valid text in the charset its Content-Type declares (send UTF-8)."],
+            })
+            {
+                Status = StatusCodes.Status400BadRequest, Title = "One or more fields are invalid.", Detail = "See 'errors' for each invalid field.",
+            },
             BadHttpRequestException e => new ProblemDetails
             {
                 Status = e.StatusCode,
                 Title = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "Bad request.",
                 Detail = e.Message,
             },
-            NpgsqlException { IsTransient: true } => new ProblemDetails
+            _ when DatabaseUnavailable.Is(exception) => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The registry database is unavailable.",
                 Detail = "Retry shortly.",
+            },
+            _ when DatabaseUnavailable.IsValuesStore(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The values database is unavailable.",
+                Detail = "Its file cannot be read or written; an operator has to look (see /health/ready).",
             },
             _ => null,
         };
@@ -58,6 +80,8 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         {
             logger.LogWarning(exception, "Database unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "5";
+            // Pooled connections opened before an outage are dead: drop them, so recovery does not wait for each to fail.
+            if (DatabaseUnavailable.Is(exception)) context.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
         }
 
         context.Response.StatusCode = problem.Status!.Value;
@@ -93,4 +117,36 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         foreach (var (key, value) in e.Extensions) problem.Extensions[key] = value;
         return problem;
     }
+}
+
+/// <summary>
+/// PostgreSQL is down, restarting or unreachable (not a bug, not bad input): Npgsql's transient failures, connection
+/// exceptions (SQLSTATE class 08), administrator shutdown or a server still starting (57P01-57P03), and the socket
+/// errors and timeouts beneath them. Answered with 503 and Retry-After.
+/// </summary>
+internal static class DatabaseUnavailable
+{
+    public static bool Is(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException p when p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState is "57P01" or "57P02" or "57P03":
+                case NpgsqlException { IsTransient: true }:
+                case System.Net.Sockets.SocketException:
+                case TimeoutException:
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// DuckDB could not read or write its file (disk full, file gone or unreadable), or invalidated the database after
+    /// such an error: not the request's fault, and not fixed by retrying the request alone.
+    /// </summary>
+    public static bool IsValuesStore(Exception exception) =>
+        exception is Registry.DuckDb.DuckDbException e
+        && (e.Message.StartsWith("IO Error", StringComparison.Ordinal) || e.Message.Contains("database has been invalidated", StringComparison.Ordinal));
 }

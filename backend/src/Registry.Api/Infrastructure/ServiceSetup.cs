@@ -33,6 +33,7 @@ public static class ServiceSetup
                 // Validation errors are keyed by the JSON (snake_case) name the client sent, not the C# name.
                 options.ModelMetadataDetailsProviders.Add(new SystemTextJsonValidationMetadataProvider(JsonNamingPolicy.SnakeCaseLower));
                 options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
+                options.Filters.Add(new ProblemContentTypeFilter()); // an instance, so that its Order (last) applies
             })
             .AddJsonOptions(options => ConfigureJson(options.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = InvalidInput.Response);

@@ -52,6 +52,12 @@ internal static class TrainingExamples
         }
         """;
 
+    public const string LabelsCsv = """
+        entity_id,ts
+        AAPL,2024-01-03T22:00:00Z
+        MSFT,2024-01-03T22:00:00Z
+        """;
+
     public const string Range = """
         {
           "features": ["stock_daily_close"],

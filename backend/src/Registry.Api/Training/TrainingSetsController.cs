@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Core.Auth;
+using Registry.Api.Operations;
 using Registry.Core.Common;
 using Registry.Core.Training;
 using Registry.Core.Values;
@@ -47,7 +48,8 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
     [ProducesResponseType<TrainingSetResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
-    [RequestSizeLimit(4L << 30)]
+    [BulkRequestBody]
+    [StreamedRequestBody(null, null, TrainingExamples.LabelsCsv, "CSV (header entity_id,ts) or Parquet (columns entity_id, ts).")]
     public async Task<IActionResult> UploadTrainingLabels(
         [FromQuery(Name = "features")] string[]? features,
         [FromQuery(Name = "feature_set")] string? featureSet,

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Core.Auth;
+using Registry.Api.Operations;
 using Registry.Core.Common;
 using Registry.Core.Features;
 using Registry.Core.Values;
@@ -12,9 +13,6 @@ namespace Registry.Api.Values;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
 public sealed class ValuesController(ValueService values, TimeProvider clock) : RegistryControllerBase
 {
-    /// <summary>Bulk loads are large: 4 GiB, against Kestrel's 30 MB default for every other request.</summary>
-    private const long MaxIngestBodyBytes = 4L << 30;
-
     /// <summary>Ingest values: JSON, CSV or Parquet, streamed.</summary>
     /// <remarks>
     /// A batch of `entity_id`, `event_ts`, `value` rows, as JSON (`{"feature_version", "rows": […]}`), CSV with a header
@@ -31,7 +29,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
     /// <param name="ct">Cancelled when the client goes away.</param>
     [HttpPost("values")]
     [Consumes("application/json", "text/csv", FileBodies.Parquet)]
-    [RequestSizeLimit(MaxIngestBodyBytes)]
+    [BulkRequestBody]
     [StreamedRequestBody(typeof(IngestJsonBody), ValueExamples.Json, ValueExamples.Csv)]
     [ProducesResponseType<IngestResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]

@@ -20,7 +20,7 @@ public sealed record VersionResponse(
     bool IsCurrent);
 
 /// <summary>Versions newest first by SemVer precedence.</summary>
-public sealed record VersionListResponse(string FeatureName, string CurrentVersion, IReadOnlyList<VersionResponse> Versions, int Total);
+public sealed record VersionListResponse(string FeatureName, string CurrentVersion, IReadOnlyList<VersionResponse> Versions, int Total, int Skip, int Limit);
 
 /// <summary>A new version together with the definition it made current.</summary>
 public sealed record PublishedVersionResponse(VersionResponse Version, FeatureResponse Feature);
@@ -38,8 +38,8 @@ internal static class VersionMapping
         v.ValidationSnapshot.Select(r => new ValidationRuleResponse(r.RuleType, r.Parameters, r.IsBlocking)).ToList(),
         v.CreatedBy, v.CreatedAt, v.IsRolledBack, v.RolledBackAt, v.RestoredFrom, v.Version == currentVersion);
 
-    public static VersionListResponse ToResponse(this VersionPage page, string featureName) => new(
-        featureName, page.CurrentVersion, page.Versions.Select(v => v.ToResponse(page.CurrentVersion)).ToList(), page.Total);
+    public static VersionListResponse ToResponse(this VersionPage page, string featureName, int skip, int limit) => new(
+        featureName, page.CurrentVersion, page.Versions.Select(v => v.ToResponse(page.CurrentVersion)).ToList(), page.Total, skip, limit);
 
     public static VersionDiffResponse ToResponse(this VersionDiff diff) => new(
         diff.FeatureName, diff.From, diff.To, diff.Changes.Count == 0,

@@ -32,10 +32,14 @@ public sealed class VersionsController(VersionService versions) : RegistryContro
     }
 
     /// <summary>List a feature's versions, newest first by SemVer precedence.</summary>
+    /// <remarks>Paged: `limit` is 1 to 500 (default 100); `total` counts every version.</remarks>
     [HttpGet("versions")]
     [ProducesResponseType<VersionListResponse>(StatusCodes.Status200OK)]
-    public async Task<VersionListResponse> ListVersions([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
-        (await versions.ListAsync(featureName, ct)).ToResponse(featureName);
+    public async Task<VersionListResponse> ListVersions([FromRoute(Name = "feature_name")] string featureName,
+        [FromQuery(Name = "skip")] int skip = 0,
+        [FromQuery(Name = "limit")] int limit = VersionService.DefaultLimit,
+        CancellationToken ct = default) =>
+        (await versions.ListAsync(featureName, skip, limit, ct)).ToResponse(featureName, skip, limit);
 
     /// <summary>Get one version with its snapshots.</summary>
     [HttpGet("versions/{version}")]

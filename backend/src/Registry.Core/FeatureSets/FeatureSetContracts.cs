@@ -51,7 +51,7 @@ public sealed record FeatureSetListQuery(string? Owner, string? Tag, int Skip, i
 public sealed record FeatureSetPage(IReadOnlyList<FeatureSetDetails> FeatureSets, long Total);
 
 /// <summary>Versions newest first by SemVer precedence.</summary>
-public sealed record FeatureSetVersionPage(FeatureSet FeatureSet, IReadOnlyList<FeatureSetVersion> Versions);
+public sealed record FeatureSetVersionPage(FeatureSet FeatureSet, IReadOnlyList<FeatureSetVersion> Versions, int Total);
 
 /// <summary>A member as requested: the feature and, when given, the precedence key of the version to pin.</summary>
 public sealed record MemberRef(string FeatureName, string? VersionKey);

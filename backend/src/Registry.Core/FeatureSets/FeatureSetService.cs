@@ -15,6 +15,7 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
     public const string InitialVersion = "1.0.0";
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
+    public const int DefaultVersionLimit = 100;
     /// <summary>Large enough for the Feast #3003 shape (1000 features in one retrieval).</summary>
     public const int MaxMembers = 2000;
 
@@ -122,15 +123,16 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
         return store.ListAsync(query with { Owner = Blank(query.Owner), Tag = Blank(query.Tag) }, ct);
     }
 
-    /// <summary>Every version of the set, newest first by SemVer precedence.</summary>
-    public async Task<FeatureSetVersionPage> ListVersionsAsync(string featureSetName, CancellationToken ct)
+    /// <summary>A page of the set's versions, newest first by SemVer precedence; <c>Total</c> counts them all.</summary>
+    public async Task<FeatureSetVersionPage> ListVersionsAsync(string featureSetName, int skip, int limit, CancellationToken ct)
     {
+        if (Paging.Errors(skip, limit, MaxLimit) is { Count: > 0 } errors) throw new InvalidInputException(errors);
         CheckName(featureSetName);
         var set = await store.GetAsync(featureSetName, ct) ?? throw NotFound(featureSetName);
         var versions = (await store.ListVersionsAsync(featureSetName, ct))
             .OrderByDescending(v => SemVer.Parse(v.Version), VersionComparer.Default)
             .ToList();
-        return new FeatureSetVersionPage(set, versions);
+        return new FeatureSetVersionPage(set, versions.Skip(skip).Take(limit).ToList(), versions.Count);
     }
 
     /// <summary>

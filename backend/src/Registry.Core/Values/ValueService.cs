@@ -44,6 +44,7 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
         var all = await versions.ListAsync(featureName, ct);
         var version = Resolve(feature, all, feature.CurrentVersion, "feature_version");
         await using var batch = await values.StageQueryAsync(sql, upstream, feature.DataType, from?.ToMicroseconds(), to?.ToMicroseconds(), ct);
+        if (batch.ErrorCount > 0) RegistryMetrics.RowsRejected(batch.RowCount, "invalid_rows");
         if (batch.ErrorCount > 0)
             throw new RuleViolationException("The SQL feature's query produced rows that cannot be stored.",
                 $"{batch.ErrorCount} row(s) of the query's result are invalid: {string.Join("; ", batch.Errors.Take(3).Select(e => $"row {e.Row} {e.Field}: {e.Message}"))}.")
@@ -157,6 +158,7 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
         if (!report.IsValid && policy == ValidationPolicy.Strict)
         {
             var blocking = report.FailedRules.Where(r => r.IsBlocking).ToList();
+            RegistryMetrics.RowsRejected(batch.RowCount, "blocking_rule");
             throw new RuleViolationException("The batch breaks blocking validation rules.",
                 $"Nothing was written: {string.Join("; ", blocking.Select(r => r.Message))}. " +
                 "Fix the rows, or send validation_policy=permissive to write them anyway.")
@@ -174,6 +176,7 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
 
         var stamp = new ValueStamp(version.Version, ContractMajor(version, all), Guid.NewGuid());
         var counts = await values.CommitAsync(batch, ValueTable.For(feature), stamp, ct);
+        RegistryMetrics.RowsIngested(counts.Written, counts.Unchanged);
         return new IngestResult(feature.FeatureName, version.Version, stamp.ContractMajor, stamp.BatchId, counts.IngestedAt, policy,
             batch.RowCount, counts.Written, counts.Unchanged, 0, report);
     }
@@ -304,6 +307,7 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
     private static void ThrowIfRowErrors(IStagedBatch batch)
     {
         if (batch.ErrorCount == 0) return;
+        RegistryMetrics.RowsRejected(batch.RowCount, "invalid_rows");
         var errors = batch.Errors
             .GroupBy(e => e.Row < 0 ? e.Field : $"rows[{e.Row}].{e.Field}")
             .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());

@@ -13,6 +13,9 @@ namespace Registry.Core.Versions;
 public sealed class VersionService(IFeatureStore features, IVersionStore versions, ILineageStore lineage, TimeProvider clock,
     Values.ContractCache contracts)
 {
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 500;
+
     private static readonly CreateVersionValidator Validator = new();
 
     /// <summary>How far back a production use makes a breaking version need force.</summary>
@@ -73,11 +76,13 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
         return (feature, published!);
     }
 
-    public async Task<VersionPage> ListAsync(string featureName, CancellationToken ct)
+    /// <summary>A page of the feature's versions, newest first; <c>Total</c> counts them all.</summary>
+    public async Task<VersionPage> ListAsync(string featureName, int skip, int limit, CancellationToken ct)
     {
+        if (Paging.Errors(skip, limit, MaxLimit) is { Count: > 0 } errors) throw new InvalidInputException(errors);
         var feature = await GetFeatureAsync(featureName, ct);
         var all = SemVer.NewestFirst(await versions.ListAsync(featureName, ct)).ToList();
-        return new VersionPage(all, all.Count, feature.CurrentVersion);
+        return new VersionPage(all.Skip(skip).Take(limit).ToList(), all.Count, feature.CurrentVersion);
     }
 
     public async Task<(FeatureVersion Version, string CurrentVersion)> GetAsync(string featureName, string version, CancellationToken ct)

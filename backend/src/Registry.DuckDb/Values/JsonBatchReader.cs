@@ -129,7 +129,7 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
     private void RootToken(ref Utf8JsonReader r)
     {
         if (r.TokenType == JsonTokenType.EndObject) { _where = Where.Done; return; }
-        if (r.TokenType == JsonTokenType.PropertyName) { _property = r.GetString(); return; }
+        if (r.TokenType == JsonTokenType.PropertyName) { _property = Text(ref r); return; }
         switch (_property)
         {
             case "rows" when r.TokenType == JsonTokenType.StartArray:
@@ -140,7 +140,7 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
             case "rows":
                 throw Invalid("rows", "rows must be an array.");
             case "feature_version" when r.TokenType == JsonTokenType.String:
-                FeatureVersion = r.GetString();
+                FeatureVersion = Text(ref r);
                 return;
             case "feature_version" when r.TokenType == JsonTokenType.Null:
                 return;
@@ -154,7 +154,7 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
     private void RowToken(ref Utf8JsonReader r)
     {
         if (r.TokenType == JsonTokenType.EndObject) { EndRow(); _where = Where.RowsArray; return; }
-        if (r.TokenType == JsonTokenType.PropertyName) { _property = r.GetString(); return; }
+        if (r.TokenType == JsonTokenType.PropertyName) { _property = Text(ref r); return; }
         if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
         {
             _skipDepth = 1;
@@ -165,7 +165,7 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
         {
             case "entity_id":
                 if (r.TokenType != JsonTokenType.String) { Fail(Rows, "entity_id", "entity_id must be a string."); return; }
-                _entity = r.GetString();
+                _entity = Text(ref r);
                 return;
             case "event_ts":
                 if (r.TokenType != JsonTokenType.String || !TryTimestamp(ref r, out var micros))
@@ -193,7 +193,7 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
         {
             DataType.Float => r.TokenType == JsonTokenType.Number && r.TryGetDouble(out _double) && double.IsFinite(_double),
             DataType.Integer => r.TokenType == JsonTokenType.Number && r.TryGetInt64(out _long),
-            DataType.String => r.TokenType == JsonTokenType.String && (_string = r.GetString()) is not null,
+            DataType.String => r.TokenType == JsonTokenType.String && (_string = Text(ref r)) is not null,
             DataType.Boolean => r.TokenType is JsonTokenType.True or JsonTokenType.False,
             DataType.Timestamp => r.TokenType == JsonTokenType.String && TryTimestamp(ref r, out _long),
             _ => false,
@@ -207,7 +207,7 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
     {
         micros = 0;
         if (!r.TryGetDateTimeOffset(out var dto)) return false;
-        var text = r.ValueIsEscaped ? System.Text.Encoding.UTF8.GetBytes(r.GetString()!) : r.ValueSpan.ToArray();
+        var text = r.ValueIsEscaped ? System.Text.Encoding.UTF8.GetBytes(Text(ref r)!) : r.ValueSpan.ToArray();
         var tail = text.Length > 10 ? text.AsSpan(10) : [];
         var hasOffset = tail.IndexOfAny((byte)'+', (byte)'-') >= 0 || tail.EndsWith("Z"u8) || tail.EndsWith("z"u8);
         if (!hasOffset) dto = new DateTimeOffset(dto.DateTime, TimeSpan.Zero);
@@ -267,6 +267,16 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
         _rowError = message;
         ErrorCount++;
         if (Errors.Count < MaxErrors) Errors.Add(new RowError(row, field, message));
+    }
+
+    /// <summary>
+    /// A string token as text. The reader has already checked the token type; what remains to fail is the text itself:
+    /// bytes that are not UTF-8, or an escaped surrogate without its pair.
+    /// </summary>
+    private static string? Text(ref Utf8JsonReader r)
+    {
+        try { return r.GetString(); }
+        catch (InvalidOperationException) { throw Invalid("body", "The body has a string that is not valid UTF-8 text (invalid bytes or an unpaired \\u surrogate escape)."); }
     }
 
     private static InvalidInputException Invalid(string field, string message) => InvalidInputException.For(field, message);

@@ -45,10 +45,12 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     }.ConnectionString;
 
     /// <summary>
-    /// Starts (initializing first when the folder is empty) a cluster in <paramref name="dataDir"/>.
-    /// When a server from an earlier run is still serving that folder it is reused, not restarted.
+    /// Starts (initializing first when the folder is empty) a cluster in <paramref name="dataDir"/>, on
+    /// <paramref name="port"/> or a free port. When a server from an earlier run is still serving that folder it is
+    /// reused, not restarted.
     /// </summary>
-    public static async Task<LocalPostgresCluster> StartAsync(string dataDir, bool deleteOnDispose = false, string? binDir = null, CancellationToken ct = default)
+    public static async Task<LocalPostgresCluster> StartAsync(string dataDir, bool deleteOnDispose = false, string? binDir = null,
+        CancellationToken ct = default, int? port = null)
     {
         binDir ??= FindBinDirectory();
         dataDir = Path.GetFullPath(dataDir);
@@ -80,13 +82,13 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         if (RunningPort(dataDir) is { } existing && await AcceptsConnectionsAsync(existing, ct))
             return new LocalPostgresCluster(dataDir, binDir, existing, ownsServer: false, deleteOnDispose: false);
 
-        var port = FreePort();
+        port ??= FreePort();
         var options = string.Join(' ',
             $"-p {port}", "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''",
             "-c max_connections=200", "-c fsync=on", "-c shared_buffers=128MB");
         await RunAsync(Path.Combine(binDir, "pg_ctl"),
             ["-D", dataDir, "-o", options, "-l", Path.Combine(dataDir, "server.log"), "-w", "-t", "60", "start"], asRoot, ct);
-        return new LocalPostgresCluster(dataDir, binDir, port, ownsServer: true, deleteOnDispose);
+        return new LocalPostgresCluster(dataDir, binDir, port.Value, ownsServer: true, deleteOnDispose);
     }
 
     /// <summary>Creates the database unless it exists; CREATE DATABASE has no IF NOT EXISTS.</summary>

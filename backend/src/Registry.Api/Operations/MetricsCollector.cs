@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+using Registry.Core.Common;
+using Registry.DuckDb;
+
+namespace Registry.Api.Operations;
+
+/// <summary>
+/// Collects the measurements /metrics shows from System.Diagnostics.Metrics: ASP.NET Core's request durations (by
+/// route template, method and status), Npgsql's command and pool instruments, and the registry's own (rows ingested
+/// and rejected, DuckDB statement durations). Counters and histograms accumulate from start-up; observable
+/// instruments are read at each scrape.
+/// </summary>
+public sealed class MetricsCollector : IDisposable
+{
+    /// <summary>Which meters are collected, and which of their instruments (null: all of them).</summary>
+    private static readonly Dictionary<string, HashSet<string>?> Sources = new(StringComparer.Ordinal)
+    {
+        ["Microsoft.AspNetCore.Hosting"] = ["http.server.request.duration"],
+        ["Npgsql"] = null,
+        [RegistryMetrics.MeterName] = null,
+        [DuckDbMetrics.MeterName] = null,
+    };
+
+    /// <summary>Tags kept per instrument; the others are dropped so that the number of series stays bounded.</summary>
+    private static readonly Dictionary<string, HashSet<string>> KeptTags = new(StringComparer.Ordinal)
+    {
+        ["http.server.request.duration"] = ["http.request.method", "http.route", "http.response.status_code"],
+    };
+
+    private static readonly double[] DefaultBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly ConcurrentDictionary<string, Family> _families = new(StringComparer.Ordinal);
+    private readonly MeterListener _listener = new();
+    private readonly IMeterFactory? _meterFactory;
+
+    /// <param name="meterFactory">
+    /// The host's factory: meters it created (ASP.NET Core's) are collected only from this host, not from another host
+    /// in the same process. Meters created with <c>new Meter</c> (Npgsql's, the registry's) are process-wide.
+    /// </param>
+    public MetricsCollector(IMeterFactory? meterFactory = null)
+    {
+        _meterFactory = meterFactory;
+        _listener.InstrumentPublished = Publish;
+        _listener.SetMeasurementEventCallback<double>((i, m, t, s) => ((Family)s!).Record(m, t));
+        _listener.SetMeasurementEventCallback<float>((i, m, t, s) => ((Family)s!).Record(m, t));
+        _listener.SetMeasurementEventCallback<long>((i, m, t, s) => ((Family)s!).Record(m, t));
+        _listener.SetMeasurementEventCallback<int>((i, m, t, s) => ((Family)s!).Record(m, t));
+        _listener.SetMeasurementEventCallback<short>((i, m, t, s) => ((Family)s!).Record(m, t));
+        _listener.SetMeasurementEventCallback<byte>((i, m, t, s) => ((Family)s!).Record(m, t));
+        _listener.SetMeasurementEventCallback<decimal>((i, m, t, s) => ((Family)s!).Record((double)m, t));
+        _listener.Start();
+    }
+
+    /// <summary>Every collected family in the Prometheus text format, sorted by name.</summary>
+    public string Render()
+    {
+        _listener.RecordObservableInstruments();
+        var text = new StringBuilder();
+        foreach (var family in _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal)) family.Render(text);
+        return text.ToString();
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    private void Publish(Instrument instrument, MeterListener listener)
+    {
+        if (!Sources.TryGetValue(instrument.Meter.Name, out var names) || names?.Contains(instrument.Name) == false) return;
+        if (instrument.Meter.Scope is not null && _meterFactory is not null && !ReferenceEquals(instrument.Meter.Scope, _meterFactory)) return;
+        var (kind, set) = KindOf(instrument);
+        var name = PrometheusText.MetricName(instrument.Name, instrument.Unit, kind);
+        var family = _families.GetOrAdd(name, _ => new Family(name, instrument.Description, kind, set,
+            kind == MetricKind.Histogram ? BucketsOf(instrument) : [], KeptTags.GetValueOrDefault(instrument.Name)));
+        // Two instruments with one Prometheus name (the same meter in two scopes) share a family only if they agree.
+        if (family.Kind == kind) listener.EnableMeasurementEvents(instrument, family);
+    }
+
+    /// <summary>The Prometheus type, and whether a measurement replaces the value (observable) or adds to it.</summary>
+    private static (MetricKind Kind, bool Set) KindOf(Instrument instrument)
+    {
+        var type = instrument.GetType();
+        var generic = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
+        if (generic == typeof(Counter<>)) return (MetricKind.Counter, false);
+        if (generic == typeof(ObservableCounter<>)) return (MetricKind.Counter, true);
+        if (generic == typeof(Histogram<>)) return (MetricKind.Histogram, false);
+        if (generic == typeof(UpDownCounter<>)) return (MetricKind.Gauge, false);
+        return (MetricKind.Gauge, true); // ObservableGauge, ObservableUpDownCounter, Gauge
+    }
+
+    private static double[] BucketsOf(Instrument instrument) => instrument switch
+    {
+        Histogram<double> { Advice.HistogramBucketBoundaries: { Count: > 0 } b } => [.. b],
+        Histogram<long> { Advice.HistogramBucketBoundaries: { Count: > 0 } b } => [.. b.Select(x => (double)x)],
+        Histogram<int> { Advice.HistogramBucketBoundaries: { Count: > 0 } b } => [.. b.Select(x => (double)x)],
+        _ => DefaultBuckets,
+    };
+
+    /// <summary>One metric family: its series by label set.</summary>
+    private sealed class Family(string name, string? help, MetricKind kind, bool set, double[] buckets, HashSet<string>? keptTags)
+    {
+        private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
+
+        public string Name { get; } = name;
+
+        public MetricKind Kind { get; } = kind;
+
+        public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var labels = LabelsOf(tags);
+            var series = _series.GetOrAdd(labels, _ => new Series(buckets.Length));
+            lock (series)
+            {
+                if (Kind == MetricKind.Histogram)
+                {
+                    var i = 0;
+                    while (i < buckets.Length && value > buckets[i]) i++;
+                    if (i < buckets.Length) series.Buckets[i]++;
+                    series.Sum += value;
+                    series.Count++;
+                }
+                else if (set) series.Value = value;
+                else series.Value += value;
+            }
+        }
+
+        public void Render(StringBuilder text)
+        {
+            if (_series.IsEmpty) return;
+            PrometheusText.WriteHeader(text, Name, help, Kind);
+            foreach (var (labels, series) in _series.OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                lock (series)
+                {
+                    if (Kind == MetricKind.Histogram) PrometheusText.WriteHistogram(text, Name, labels, buckets, series.Buckets, series.Sum, series.Count);
+                    else PrometheusText.WriteSample(text, Name, labels, series.Value);
+                }
+            }
+        }
+
+        private string LabelsOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            if (tags.IsEmpty) return "";
+            var kept = new List<KeyValuePair<string, string>>(tags.Length);
+            foreach (var (key, value) in tags)
+            {
+                if (keptTags is not null && !keptTags.Contains(key)) continue;
+                var text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+                // Npgsql names a pool without a Name after its connection string: never a label (nor a series per string).
+                if (key == "db.client.connection.pool.name" && text.Contains('=', StringComparison.Ordinal)) text = "unnamed";
+                kept.Add(new(key, text));
+            }
+            return PrometheusText.Labels(kept);
+        }
+    }
+
+    private sealed class Series(int buckets)
+    {
+        public double Value;
+        public double Sum;
+        public long Count;
+        public readonly long[] Buckets = new long[buckets];
+    }
+}
