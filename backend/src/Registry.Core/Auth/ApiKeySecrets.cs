@@ -32,7 +32,8 @@ public static partial class ApiKeySecrets
         return match.Success;
     }
 
-    public static bool IsKeyId(string value) => KeyIdPattern().IsMatch(value);
+    /// <summary>A route value of only spaces reaches the service as null (MVC converts blank strings), hence the null check.</summary>
+    public static bool IsKeyId(string? value) => value is not null && KeyIdPattern().IsMatch(value);
 
     [GeneratedRegex("^frk_([0-9a-f]{16})_[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
     private static partial Regex KeyPattern();

@@ -83,7 +83,7 @@ public sealed class ApiKeyService(IApiKeyStore store, ApiKeyCache cache, TimePro
 
     public Task<bool> AnyActiveAsync(CancellationToken ct) => store.AnyActiveAsync(ct);
 
-    private static void CheckId(string keyId)
+    private static void CheckId(string? keyId)
     {
         if (!ApiKeySecrets.IsKeyId(keyId))
             throw InvalidInputException.For("key_id", "key_id must be the 16 hex digits after 'frk_' in a key, e.g. 3f9a0c2b7d4e1a65.");
