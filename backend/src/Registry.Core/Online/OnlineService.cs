@@ -120,15 +120,9 @@ public sealed class OnlineService(
         if (plans.TryGet(key, out var plan)) return plan;
 
         var setVersion = await featureSets.GetVersionAsync(featureSetName, version, ct);
-        var members = new List<OnlineMember>(setVersion.Members.Count);
-        foreach (var m in setVersion.Members)
-        {
-            // Members reference published versions (a foreign key), so both exist.
-            _ = await features.GetAsync(m.FeatureName, ct) ?? throw FeatureService.NotFound(m.FeatureName);
-            var all = await versions.ListAsync(m.FeatureName, ct);
-            var pinned = SemVer.Find(all, m.FeatureVersion) ?? throw new InvalidOperationException($"{m.FeatureName}@{m.FeatureVersion} is missing");
-            members.Add(new OnlineMember(m.FeatureName, pinned.Version, ValueService.ContractMajor(pinned, all)));
-        }
+        var members = (await setVersion.PinAsync(features, versions, ct))
+            .Select(p => new OnlineMember(p.FeatureName, p.FeatureVersion, p.ContractMajor))
+            .ToList();
         plan = new OnlinePlan(setVersion.FeatureSetName, setVersion.Version, members);
         plans.Remember(key, plan);
         return plan;

@@ -1,9 +1,7 @@
 using Registry.Core.Common;
 using Registry.Core.Features;
 using Registry.Core.FeatureSets;
-using Registry.Core.Training;
 using Registry.Core.Usage;
-using Registry.Core.Values;
 using Registry.Core.Versions;
 
 namespace Registry.Core.Snapshots;
@@ -52,7 +50,7 @@ public sealed class SnapshotService(
         if (setVersion.Members.Any(m => m.FeatureName == "entity_id"))
             throw new RuleViolationException("A member clashes with a snapshot column.",
                 $"Feature set '{featureSetName}' {setVersion.Version} has a member named entity_id, which is also the snapshot's first column.");
-        var pinned = await PinAsync(setVersion, ct);
+        var pinned = await setVersion.PinAsync(features, versions, ct);
 
         var id = Guid.CreateVersion7(clock.GetUtcNow());
         var plan = new SnapshotPlan(id, setVersion.FeatureSetName, timeframe, step, from, to, request.EntityIds, pinned, MaxRows, MaxFiles);
@@ -174,23 +172,6 @@ public sealed class SnapshotService(
 
     public static InvalidInputException TooManyFiles(long days) =>
         InvalidInputException.For("to", $"The range has rows on {days} days; a snapshot holds at most {MaxFiles} daily files. Narrow the range.");
-
-    /// <summary>Each member at its pinned version, with the contract its values are read in and its table.</summary>
-    private async Task<IReadOnlyList<PinnedFeature>> PinAsync(FeatureSetVersion set, CancellationToken ct)
-    {
-        var pinned = new List<PinnedFeature>(set.Members.Count);
-        foreach (var member in set.Members)
-        {
-            // Members reference feature versions by foreign key, so both exist; a miss is a broken database.
-            var feature = await features.GetAsync(member.FeatureName, ct)
-                ?? throw new InvalidOperationException($"Member '{member.FeatureName}' of feature set '{set.FeatureSetName}' is not a feature.");
-            var all = await versions.ListAsync(member.FeatureName, ct);
-            var found = SemVer.Find(all, member.FeatureVersion)
-                ?? throw new InvalidOperationException($"Member '{member.FeatureName}@{member.FeatureVersion}' of feature set '{set.FeatureSetName}' is not a published version.");
-            pinned.Add(new PinnedFeature(member.FeatureName, found.Version, ValueService.ContractMajor(found, all), ValueTable.For(feature), null));
-        }
-        return pinned;
-    }
 
     private static string ForEntities(IReadOnlyList<string>? entities) =>
         entities is null ? "" : $" for the {entities.Count} entities given";
