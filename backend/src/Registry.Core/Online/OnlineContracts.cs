@@ -37,32 +37,23 @@ internal sealed record OnlinePlan(string FeatureSetName, string FeatureSetVersio
 public sealed class OnlinePlanCache
 {
     private const int Capacity = 10_000;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> _plans = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, OnlinePlan> _plans = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, SnapshotNormalization> _normalizations = new();
 
-    internal bool TryGet(string key, out OnlinePlan plan)
-    {
-        var found = _plans.TryGetValue(key, out var o);
-        plan = (o as OnlinePlan)!;
-        return found;
-    }
+    internal bool TryGet(string key, out OnlinePlan plan) => _plans.TryGetValue(key, out plan!);
 
-    internal void Remember(string key, OnlinePlan plan)
-    {
-        if (_plans.Count >= Capacity) _plans.Clear();
-        _plans[key] = plan;
-    }
+    internal void Remember(string key, OnlinePlan plan) => Add(_plans, key, plan);
 
-    internal bool TryGetNormalization(Guid snapshot, out SnapshotNormalization normalization)
-    {
-        var found = _plans.TryGetValue("snapshot:" + snapshot.ToString("N"), out var o);
-        normalization = (o as SnapshotNormalization)!;
-        return found;
-    }
+    internal bool TryGetNormalization(Guid snapshot, out SnapshotNormalization normalization) =>
+        _normalizations.TryGetValue(snapshot, out normalization!);
 
-    internal void RememberNormalization(SnapshotNormalization normalization)
+    internal void RememberNormalization(SnapshotNormalization normalization) => Add(_normalizations, normalization.SnapshotId, normalization);
+
+    private static void Add<TKey, TValue>(System.Collections.Concurrent.ConcurrentDictionary<TKey, TValue> cache, TKey key, TValue value)
+        where TKey : notnull
     {
-        if (_plans.Count >= Capacity) _plans.Clear();
-        _plans["snapshot:" + normalization.SnapshotId.ToString("N")] = normalization;
+        if (cache.Count >= Capacity) cache.Clear();
+        cache[key] = value;
     }
 }
 
