@@ -38,7 +38,7 @@ public sealed partial class PostgresFeatureStore : IVersionStore
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (!await UpdateRowAsync(connection, tx, feature, expectedRevision, ct)) return null;
+        if (await UpdateRowAsync(connection, tx, feature, expectedRevision, ct) is not { } changed) return null;
         try
         {
             await InsertVersionAsync(connection, tx, version, ct);
@@ -60,6 +60,7 @@ public sealed partial class PostgresFeatureStore : IVersionStore
         }
         await RecordRevisionAsync(connection, tx, feature, ct);
         await tx.CommitAsync(ct);
+        cache?.Forget(changed);
         return feature;
     }
 

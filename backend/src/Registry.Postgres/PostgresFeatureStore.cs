@@ -7,7 +7,9 @@ using Registry.Core.Versions;
 
 namespace Registry.Postgres;
 
-public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : IFeatureStore
+/// <remarks>With a <see cref="FeatureDefinitionCache"/>, <see cref="GetForReadAsync"/> answers from memory (ADR 0016) and
+/// every write here forgets what it changed once committed; without one, every read goes to PostgreSQL.</remarks>
+public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource, FeatureDefinitionCache? cache = null) : IFeatureStore
 {
     private const string Columns = """
         f.feature_name, f.current_version, f.feature_type, f.data_type, f.status, f.description, f.owner,
@@ -39,6 +41,8 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
             await InsertVersionAsync(connection, tx, initialVersion, ct);
             await RecordRevisionAsync(connection, tx, feature, ct);
             await tx.CommitAsync(ct);
+            // The upstream features' answers list this one among their downstream features now.
+            cache?.Forget([feature.FeatureName, .. feature.UpstreamFeatures]);
             return feature;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "features_pkey")
@@ -65,6 +69,9 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
+
+    public Task<FeatureDefinition?> GetForReadAsync(string featureName, CancellationToken ct) =>
+        cache is null ? GetAsync(featureName, ct) : cache.GetAsync(featureName, GetAsync, ct);
 
     public async Task<FeaturePage> ListAsync(FeatureListQuery query, CancellationToken ct)
     {
@@ -114,14 +121,18 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (!await UpdateRowAsync(connection, tx, feature, expectedRevision, ct)) return null;
+        if (await UpdateRowAsync(connection, tx, feature, expectedRevision, ct) is not { } changed) return null;
         await RecordRevisionAsync(connection, tx, feature, ct);
         await tx.CommitAsync(ct);
+        cache?.Forget(changed);
         return feature;
     }
 
-    /// <summary>The optimistic write: false when the row is no longer at <paramref name="expectedRevision"/>.</summary>
-    private static async Task<bool> UpdateRowAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureDefinition feature,
+    /// <summary>
+    /// The optimistic write: null when the row is no longer at <paramref name="expectedRevision"/>, else the names
+    /// whose answers it changed (the feature, and the upstream features it was added to or removed from).
+    /// </summary>
+    private static async Task<IReadOnlyList<string>?> UpdateRowAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureDefinition feature,
         int expectedRevision, CancellationToken ct)
     {
         await using (var update = new NpgsqlCommand("""
@@ -136,10 +147,9 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
             // without a revision, so writing back the values read earlier would lose concurrent increments.
             AddRow(update, feature, includeUsage: false);
             update.Parameters.Add(new() { Value = expectedRevision });
-            if (await update.ExecuteNonQueryAsync(ct) == 0) return false;
+            if (await update.ExecuteNonQueryAsync(ct) == 0) return null;
         }
-        await ReplaceUpstreamAsync(connection, tx, feature, ct);
-        return true;
+        return [feature.FeatureName, .. await ReplaceUpstreamAsync(connection, tx, feature, ct)];
     }
 
     public async Task<IReadOnlyDictionary<string, FeatureStatus>> GetStatusesAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct)
@@ -179,13 +189,19 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
     // each add one half of a cycle (A -> B and B -> A) after both passed the service's check.
     private const long LineageLockKey = 0x4C69_6E65_6167_65; // "Lineage"
 
-    private static async Task ReplaceUpstreamAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureDefinition feature, CancellationToken ct)
+    /// <summary>
+    /// Writes the feature's upstream list; returns the upstream features whose downstream lists changed (the old ones and
+    /// the new ones), none when the list stays as it was.
+    /// </summary>
+    private static async Task<string[]> ReplaceUpstreamAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureDefinition feature, CancellationToken ct)
     {
+        string[] existing;
         await using (var current = new NpgsqlCommand(
             "SELECT ARRAY(SELECT upstream_name FROM feature_upstreams WHERE feature_name = $1 ORDER BY position)", connection, tx))
         {
             current.Parameters.Add(new() { Value = feature.FeatureName });
-            if (await current.ExecuteScalarAsync(ct) is string[] existing && existing.SequenceEqual(feature.UpstreamFeatures)) return;
+            existing = (string[])(await current.ExecuteScalarAsync(ct))!;
+            if (existing.SequenceEqual(feature.UpstreamFeatures)) return [];
         }
 
         await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LineageLockKey})", connection, tx))
@@ -195,7 +211,8 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
             cmd.Parameters.Add(new() { Value = feature.FeatureName });
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        if (feature.UpstreamFeatures.Count == 0) return;
+        string[] changed = [.. existing.Union(feature.UpstreamFeatures, StringComparer.Ordinal)];
+        if (feature.UpstreamFeatures.Count == 0) return changed;
         await using (var insert = new NpgsqlCommand("""
             INSERT INTO feature_upstreams (feature_name, upstream_name, position)
             SELECT $1, name, ordinality FROM unnest($2::text[]) WITH ORDINALITY AS t (name, ordinality)
@@ -218,7 +235,7 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource) : 
             """, connection, tx))
         {
             reach.Parameters.Add(new() { Value = feature.FeatureName });
-            if (await reach.ExecuteScalarAsync(ct) is not true) return;
+            if (await reach.ExecuteScalarAsync(ct) is not true) return changed;
         }
 
         // Only a write that is refused pays for naming the cycle: the shortest path back to the feature.

@@ -10,7 +10,7 @@ namespace Registry.Postgres;
 /// Usage records in feature_usage, and the snapshots' audit log in snapshot_usage. Batches travel as parallel arrays
 /// (unnest), so a training run's hundreds of records cost one round trip, not one per record.
 /// </summary>
-public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStore
+public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefinitionCache? cache = null) : IUsageStore
 {
     private const string Columns = """
         id, feature_name, feature_version, used_by_model, model_version, environment, feature_importance,
@@ -171,7 +171,7 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStor
     }
 
     /// <summary>Runs the batch, lets <paramref name="read"/> consume its results, drains the rest and commits.</summary>
-    private static async Task ExecuteAsync(NpgsqlBatch batch, NpgsqlTransaction tx, IReadOnlyList<FeatureUsage> records,
+    private async Task ExecuteAsync(NpgsqlBatch batch, NpgsqlTransaction tx, IReadOnlyList<FeatureUsage> records,
         Func<NpgsqlDataReader, Task> read, CancellationToken ct)
     {
         try
@@ -182,6 +182,8 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource) : IUsageStor
                 while (await reader.NextResultAsync(ct)) { }
             }
             await tx.CommitAsync(ct);
+            // The counters moved: the definitions' answers (usage_count, last_used_at) changed.
+            cache?.Forget(records.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {

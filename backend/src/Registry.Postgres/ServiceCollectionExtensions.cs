@@ -8,20 +8,31 @@ namespace Registry.Postgres;
 
 public static class ServiceCollectionExtensions
 {
-    /// <summary>One NpgsqlDataSource for the process (it owns the pool), the store on top, migrations at start-up.</summary>
-    public static IServiceCollection AddPostgresRegistryStore(this IServiceCollection services, string connectionString)
+    /// <summary>
+    /// One NpgsqlDataSource for the process (it owns the pool), the store on top, migrations at start-up; with
+    /// <paramref name="cacheDefinitions"/>, current definitions kept in memory and exact by LISTEN/NOTIFY (ADR 0016).
+    /// </summary>
+    public static IServiceCollection AddPostgresRegistryStore(this IServiceCollection services, string connectionString,
+        bool cacheDefinitions = true)
     {
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "registry" }.Build());
-        services.AddSingleton<PostgresFeatureStore>();
+        services.AddSingleton<MigrationRunner>();
+        services.AddHostedService<MigrationHostedService>();
+        if (cacheDefinitions)
+        {
+            services.AddSingleton<FeatureDefinitionCache>();
+            // Registered after the migrations' hosted service, so the triggers exist before it listens.
+            services.AddHostedService<FeatureChangeListener>();
+        }
+        services.AddSingleton(sp => new PostgresFeatureStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<FeatureDefinitionCache>()));
         services.AddSingleton<IFeatureStore>(sp => sp.GetRequiredService<PostgresFeatureStore>());
         services.AddSingleton<IVersionStore>(sp => sp.GetRequiredService<PostgresFeatureStore>());
-        services.AddSingleton<Registry.Core.Usage.IUsageStore, PostgresUsageStore>();
+        services.AddSingleton<Registry.Core.Usage.IUsageStore>(sp =>
+            new PostgresUsageStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<FeatureDefinitionCache>()));
         services.AddSingleton<Registry.Core.Lineage.ILineageStore, PostgresLineageStore>();
         services.AddSingleton<Registry.Core.FeatureSets.IFeatureSetStore, PostgresFeatureSetStore>();
         services.AddSingleton<Registry.Core.Auth.IApiKeyStore, PostgresApiKeyStore>();
         services.AddSingleton<Registry.Core.Snapshots.ISnapshotStore, PostgresSnapshotStore>();
-        services.AddSingleton<MigrationRunner>();
-        services.AddHostedService<MigrationHostedService>();
         return services;
     }
 }

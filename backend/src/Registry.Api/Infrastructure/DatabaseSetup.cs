@@ -34,7 +34,8 @@ public static class DatabaseSetup
             builder.Services.AddHostedService(sp => new LocalClusterLifetime(cluster, sp.GetRequiredService<ILogger<LocalClusterLifetime>>()));
         }
 
-        builder.Services.AddPostgresRegistryStore(connectionString);
+        // DefinitionCache:Enabled=false reads every definition from PostgreSQL (e.g. behind a pooler that drops LISTEN).
+        builder.Services.AddPostgresRegistryStore(connectionString, builder.Configuration.GetValue("DefinitionCache:Enabled", true));
     }
 
     /// <summary>

@@ -62,7 +62,8 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
     public async Task<FeatureDefinition> GetAsync(string featureName, CancellationToken ct)
     {
         CheckName(featureName);
-        return await store.GetAsync(featureName, ct) ?? throw NotFound(featureName);
+        // A read answered as it is: from memory when the definition is cached (ADR 0016).
+        return await store.GetForReadAsync(featureName, ct) ?? throw NotFound(featureName);
     }
 
     /// <summary>The definition as it stood at <paramref name="asOf"/>: the question a backtest asks.</summary>

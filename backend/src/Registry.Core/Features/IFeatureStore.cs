@@ -14,6 +14,13 @@ public interface IFeatureStore
 
     Task<FeatureDefinition?> GetAsync(string featureName, CancellationToken ct);
 
+    /// <summary>
+    /// The current definition for answering a read: it may come from memory, kept exact by change notifications (ADR 0016),
+    /// and may lag a change committed by another process by the time a notification takes. Never for read-modify-write:
+    /// a write reads with <see cref="GetAsync"/>.
+    /// </summary>
+    Task<FeatureDefinition?> GetForReadAsync(string featureName, CancellationToken ct);
+
     /// <summary>The definition as recorded by the last change at or before <paramref name="asOf"/>; null before it existed.</summary>
     Task<FeatureDefinition?> GetAsOfAsync(string featureName, DateTimeOffset asOf, CancellationToken ct);
 

@@ -60,6 +60,6 @@ public sealed class LineageService(IFeatureStore features, ILineageStore lineage
     private async Task<FeatureDefinition> GetFeatureAsync(string featureName, CancellationToken ct)
     {
         FeatureService.CheckName(featureName);
-        return await features.GetAsync(featureName, ct) ?? throw FeatureService.NotFound(featureName);
+        return await features.GetForReadAsync(featureName, ct) ?? throw FeatureService.NotFound(featureName);
     }
 }

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Registry.Postgres;
+
+/// <summary>
+/// Holds one connection that LISTENs for the definition changes the triggers of migration 0009 notify, and forgets each
+/// named definition in <see cref="FeatureDefinitionCache"/>. When the connection is lost the cache stops answering
+/// (reads go to PostgreSQL) until the listener is back, since changes made meanwhile were not heard.
+/// </summary>
+public sealed class FeatureChangeListener(NpgsqlDataSource dataSource, FeatureDefinitionCache cache, ILogger<FeatureChangeListener> logger)
+    : BackgroundService
+{
+    public const string Channel = "registry_feature_changed";
+
+    /// <summary>How long to wait for a notification before checking that the connection is still alive.</summary>
+    internal static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(15);
+
+    private bool _listened;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ListenAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
+            {
+                if (_listened)
+                {
+                    logger.LogWarning(e, "The definition cache lost its change notifications; definitions are read from PostgreSQL until it reconnects.");
+                    delay = TimeSpan.FromMilliseconds(200); // it was working: retry soon
+                }
+                _listened = false;
+                cache.Disconnected();
+            }
+
+            try
+            {
+                await Task.Delay(delay, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+        }
+        cache.Disconnected();
+    }
+
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        connection.Notification += (_, e) =>
+        {
+            // An empty payload is a TRUNCATE: forget everything.
+            if (e.Payload.Length == 0) cache.Clear();
+            else cache.Forget(e.Payload);
+        };
+        await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+            await listen.ExecuteNonQueryAsync(ct);
+        // Entries kept before this point may predate changes nobody heard: Connected forgets them before serving.
+        cache.Connected(connection.ProcessID);
+        _listened = true;
+        logger.LogDebug("Listening for definition changes on {Channel} (backend {Pid}).", Channel, connection.ProcessID);
+        try
+        {
+            while (true)
+            {
+                if (!await connection.WaitAsync(IdleCheck, ct))
+                {
+                    // Quiet for a while: make sure the connection is still there (a dead one would never notify).
+                    await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                    await ping.ExecuteScalarAsync(ct);
+                }
+            }
+        }
+        finally
+        {
+            cache.Disconnected();
+        }
+    }
+}
