@@ -14,9 +14,13 @@ internal sealed record HttpCase(string Id, string Title, string Request, IReadOn
     public LoadResult? Peak => Results.MaxBy(r => r.Throughput);
 }
 
-internal sealed record HttpRun(IReadOnlyList<HttpCase> Api, IReadOnlyList<HttpCase> Raw, string FloorPath, bool FloorIsHealth, long PeakBytes)
+internal sealed record HttpRun(IReadOnlyList<HttpCase> Api, IReadOnlyList<HttpCase> Raw, IReadOnlyList<HttpCase> Sequential, string FloorPath,
+    bool FloorIsHealth, long PeakBytes)
 {
     public HttpCase Case(string id) => Api.Concat(Raw).Single(c => c.Id == id);
+
+    /// <summary>The case measured by <see cref="SequentialProbe"/>, if it was.</summary>
+    public LoadResult? SequentialOf(string id) => Sequential.FirstOrDefault(c => c.Id == id)?.Results.FirstOrDefault();
 }
 
 /// <summary>
@@ -114,6 +118,17 @@ internal static class HttpCases
         }
         var peak = api.PeakBytes;
 
+        // One connection, one request after another, timed by the client's monotonic clock: the p99 targets' measure.
+        var sequential = new List<HttpCase>();
+        foreach (var (id, title, shown, request) in specs)
+        {
+            if (request is null || request.Method != "GET" || id is "list" or "impact" or "latest") continue;
+            var paths = request.PathsFile is null ? [request.Path] : File.ReadLines(request.PathsFile).Where(l => l.Length > 0).ToList();
+            var r = await SequentialProbe.RunAsync(id, api, paths, http.WarmupSeconds, http.Seconds, ct);
+            Harness.Log(Invariant($"({id}) sequential: {r.Throughput:N0} req/s, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms, p99.9 {r.P999Ms:F3} ms"));
+            sequential.Add(new HttpCase(id, title, shown, [r]));
+        }
+
         // The raw engines, same concurrencies: the store's query behind GET one definition, and the lineage walk of (lineage).
         var store = new PostgresFeatureStore(dataSource);
         var raw = new List<HttpCase>();
@@ -144,7 +159,7 @@ internal static class HttpCases
             "`PostgresFeatureStore.GetAsync(name)` in the harness's process (one SELECT with the upstream and downstream arrays, mapped to the record)", rawDefinitions));
         raw.Add(new HttpCase("raw_walk", "raw Npgsql: the recursive walk behind (lineage)",
             $"`PostgresLineageStore.WalkSql`, upstream depth {depth}: one of the four statements of a lineage request", rawWalks));
-        return new HttpRun(results, raw, floor, floorIsHealth, peak);
+        return new HttpRun(results, raw, sequential, floor, floorIsHealth, peak);
     }
 
     private static async Task<bool> AnswersAsync(HttpClient client, string path, CancellationToken ct)

@@ -53,9 +53,10 @@ internal static class Report
         else
         {
             var lowest = online.Results[0];
+            var probe = http.SequentialOf("online")!;
             var ratio = online.Peak!.Throughput / floor.Throughput;
-            verdicts.Add(new($"online vector, 1 entity × 10 features: p99 ≤ {OnlineP99TargetMs:F0} ms ({lowest.Concurrency} connection{(lowest.Concurrency == 1 ? "" : "s")})",
-                I($"{lowest.P99Ms:F2} ms"), lowest.P99Ms <= OnlineP99TargetMs));
+            verdicts.Add(new($"online vector, 1 entity × 10 features: p99 ≤ {OnlineP99TargetMs:F0} ms (1 connection, sequential client)",
+                I($"{probe.P99Ms:F2} ms (wrk at {lowest.Concurrency} connection{(lowest.Concurrency == 1 ? "" : "s")}: {lowest.P99Ms:F2} ms)"), probe.P99Ms <= OnlineP99TargetMs));
             verdicts.Add(new("online vector: throughput ≥ 50 % of the trivial endpoint (peak to peak)",
                 I($"{online.Peak.Throughput:N0} / {floor.Throughput:N0} req/s = {ratio:P0}"), ratio >= ThroughputRatioTarget));
         }
@@ -92,8 +93,10 @@ internal static class Report
             feastJson.Median < FeastSecondsTarget && feastJson.PeakBytes < FeastBytesTarget));
 
         var lineage = http.Case("lineage").Results[0];
-        verdicts.Add(new($"recursive lineage over a {run.Data.Shape.Definitions:N0}-node graph, depth {HarnessOptions.LineageDepth}: ≤ 50 ms (p99, {lineage.Concurrency} connection{(lineage.Concurrency == 1 ? "" : "s")})",
-            I($"{lineage.P99Ms:F2} ms"), lineage.P99Ms <= LineageTargetMs));
+        var lineageProbe = http.SequentialOf("lineage")!;
+        verdicts.Add(new($"recursive lineage over a {run.Data.Shape.Definitions:N0}-node graph, depth {HarnessOptions.LineageDepth}: ≤ 50 ms (p99, 1 connection, sequential client)",
+            I($"{lineageProbe.P99Ms:F2} ms (wrk at {lineage.Concurrency} connection{(lineage.Concurrency == 1 ? "" : "s")}: {lineage.P99Ms:F2} ms)"),
+            lineageProbe.P99Ms <= LineageTargetMs));
         return verdicts;
     }
 
@@ -127,13 +130,13 @@ internal static class Report
         Line($"");
         Line($"Each case and concurrency: {(o.Http.WarmupSeconds > 0 ? I($"a {o.Http.WarmupSeconds} s warm-up run, then ") : "")}{o.Http.Seconds} s measured (`wrk -t min(c,2) -c c`, `tests/Registry.Benchmarks/wrk/harness.lua`); wrk runs on the same 2 cores as the API. The trivial endpoint is `{http.FloorPath}`{(http.FloorIsHealth ? "" : " (a minimal mapped endpoint of Program.cs: no database, no MVC; /health/live is not in this build)")}. The ratio is to the trivial endpoint's throughput at the same concurrency. API peak memory during these cases: {Gib(http.PeakBytes)}.");
         Line($"");
-        Line($"| case | request | connections | req/s | ratio to trivial | p50 ms | p99 ms | max ms |");
-        Line($"|---|---|--:|--:|--:|--:|--:|--:|");
+        Line($"| case | request | connections | req/s | ratio to trivial | p50 ms | p99 ms | max ms | Σ latency ÷ (c × time) |");
+        Line($"|---|---|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var c in http.Api)
         {
             if (c.Absent is not null)
             {
-                Line($"| {c.Title} | {c.Request} | – | {c.Absent} | | | | |");
+                Line($"| {c.Title} | {c.Request} | – | {c.Absent} | | | | | |");
                 continue;
             }
             foreach (var r in c.Results)
@@ -141,8 +144,22 @@ internal static class Report
                 var f = floor.At(r.Concurrency);
                 var ratio = f is null ? "" : I($"{r.Throughput / f.Throughput:P0}");
                 var (title, request) = r == c.Results[0] ? (c.Title, c.Request) : ("", ""); // named once per case
-                Line($"| {title} | {request} | {r.Concurrency} | {r.Throughput:N0} | {ratio} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.MaxMs:F1} |");
+                Line($"| {title} | {request} | {r.Concurrency} | {r.Throughput:N0} | {ratio} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.MaxMs:F1} | {r.LatencyShare:F2} |");
             }
+        }
+        Line($"");
+        Line($"The last column checks wrk's latencies against its own count: each connection waits for its answer, so the latencies of one connection cannot add up to more than the run's time (at most 1.00). Rows above 1 overstate latency; on this virtual machine it happens most at 1 connection, which is why the p99 targets are judged on the sequential client below.");
+        Line($"");
+        Line($"#### One connection, sequential client");
+        Line($"");
+        Line($"One HttpClient in the harness's process on one keep-alive connection, one request after another over the same paths as wrk, each timed from sending to the last byte read with Stopwatch (a monotonic clock); {(o.Http.WarmupSeconds > 0 ? I($"{o.Http.WarmupSeconds} s warm-up, ") : "")}{o.Http.Seconds} s measured. The client shares the 2 cores with the API.");
+        Line($"");
+        Line($"| case | requests | req/s | p50 ms | p99 ms | p99.9 ms | max ms | Σ latency ÷ time |");
+        Line($"|---|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var c in http.Sequential)
+        {
+            var r = c.Results[0];
+            Line($"| {c.Title} | {r.Requests:N0} | {r.Throughput:N0} | {r.P50Ms:F3} | {r.P99Ms:F3} | {r.P999Ms:F3} | {r.MaxMs:F1} | {r.LatencyShare:F2} |");
         }
         Line($"");
         Line($"Raw engines under the same load, in the harness's process (workers calling the operation back to back, {o.Http.WarmupSeconds} s warm-up, {o.Http.Seconds} s measured). The ratio is the API case's throughput to the raw one's at the same concurrency.");
