@@ -461,7 +461,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
     private static void CheckDuplicates(DuckDbConnection c, StagedBatch batch)
     {
         // Counting repeated keys is one hash aggregate; listing them with their rows in order costs twice as much over
-        // a million rows, so the list is built only when there is something to list.
+        // a million rows, so the list is built only when there may be something to list.
         using (var n = c.Query(ValueSql.DuplicateCount(batch.Stage)))
         {
             n.Read();
