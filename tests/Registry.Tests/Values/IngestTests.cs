@@ -90,8 +90,68 @@ public sealed class IngestTests(RegistryApiFactory api) : IClassFixture<Registry
     }
 
     [Theory]
+    [InlineData("entity_id,event_ts,value\r\nA,2024-01-02T00:00:00Z,1.5\r\nB,2024-01-03T00:00:00Z,2\r\n")]
+    [InlineData("\uFEFFentity_id,event_ts,value\nA,2024-01-02T00:00:00Z,1.5\nB,2024-01-03T00:00:00Z,2\n")]
+    [InlineData("value,event_ts,entity_id\n1.5,2024-01-02T00:00:00Z,A\n2,2024-01-03T00:00:00Z,B")]
+    [InlineData("entity_id;event_ts;value\nA;2024-01-02T00:00:00Z;1.5\nB;2024-01-03T00:00:00Z;2\n")]
+    [InlineData("entity_id\tevent_ts\tvalue\r\nA\t2024-01-02T00:00:00Z\t1.5\r\nB\t2024-01-03T00:00:00Z\t2\r\n")]
+    public async Task Csv_line_ends_a_bom_another_column_order_or_delimiter_read_the_same(string csv)
+    {
+        // The CSV is sniffed once and read with the dialect found: CRLF, a UTF-8 BOM, a reordered header, no final
+        // line end, ';' or tab between fields.
+        var f = await FeatureAsync($"ingest_csv_dialect_{Math.Abs(csv.GetHashCode()) % 100000}");
+        Assert.Equal(2, (long)(await (await _client.PostCsvAsync(f, csv)).ExpectAsync(200))!["rows_written"]!);
+        var values = await _client.ReadValuesAsync(f);
+        Assert.Equal([("A", "2024-01-02T00:00:00Z", 1.5), ("B", "2024-01-03T00:00:00Z", 2.0)],
+            values.Select(v => ((string)v!["entity_id"]!, (string)v["event_ts"]!, (double)v["value"]!)));
+    }
+
+    [Fact]
+    public async Task Quoted_csv_fields_keep_their_commas_and_quotes()
+    {
+        var f = await FeatureAsync("ingest_csv_quoted", "string");
+        await (await _client.PostCsvAsync(f,
+            "\"entity_id\",\"event_ts\",\"value\"\n\"A,1\",\"2024-01-02T00:00:00Z\",\"say \"\"hi\"\", then go\"\nB,2024-01-02T00:00:00Z,plain\n")).ExpectAsync(200);
+        var values = await _client.ReadValuesAsync(f);
+        Assert.Equal([("A,1", "say \"hi\", then go"), ("B", "plain")], values.Select(v => ((string)v!["entity_id"]!, (string)v["value"]!)));
+    }
+
+    [Fact]
+    public async Task Csv_errors_name_their_lines_across_a_file_read_in_parallel()
+    {
+        var f = await FeatureAsync("ingest_csv_far_lines");
+        // About 15 MiB: DuckDB splits the file between threads, and row numbers must carry across the pieces.
+        var csv = new System.Text.StringBuilder("entity_id,event_ts,value\n");
+        for (var i = 0; i < 450_000; i++)
+            csv.Append(i switch { 3 => "E3,2024-01-02T00:00:00Z,three\n", 440_000 => "E440000,not a time,1\n", _ => FormattableString.Invariant($"E{i},2024-01-02T00:00:00Z,{i}\n") });
+        var problem = await (await _client.PostCsvAsync(f, csv.ToString())).ExpectProblemAsync(400);
+        var errors = problem["errors"]!.AsObject();
+        Assert.Equal(["rows[3].value", "rows[440000].event_ts"], errors.Select(e => e.Key));
+        Assert.Contains("(CSV line 5)", errors["rows[3].value"]![0]!.ToString(), StringComparison.Ordinal);
+        Assert.Contains("(CSV line 440002)", errors["rows[440000].event_ts"]![0]!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(2, (long)problem["invalid_rows"]!);
+    }
+
+    [Fact]
+    public async Task A_malformed_csv_line_beyond_the_sniffed_sample_is_a_400_naming_it()
+    {
+        var f = await FeatureAsync("ingest_csv_ragged");
+        var csv = new System.Text.StringBuilder("entity_id,event_ts,value\n");
+        for (var i = 0; i < 30_000; i++) csv.Append(FormattableString.Invariant($"E{i},2024-01-02T00:00:00Z,{i}\n"));
+        csv.Append("B,2024-01-02T00:00:00Z,2,3\n");
+        var problem = await (await _client.PostCsvAsync(f, csv.ToString())).ExpectProblemAsync(400);
+        var message = problem["errors"]!["body"]![0]!.ToString();
+        Assert.StartsWith("The body is not a readable CSV file", message, StringComparison.Ordinal);
+        Assert.Contains("Line: 30002", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("/tmp", problem.ToJsonString(), StringComparison.Ordinal);
+        Assert.Empty(await _client.ReadValuesAsync(f));
+    }
+
+    [Theory]
     [InlineData("entity_id,event_ts\nA,2024-01-01\n", "missing: value")]
     [InlineData("entity_id,event_ts,value,other\nA,2024-01-01,1,2\n", "unknown: other")]
+    [InlineData("entity_id,event_ts,value,value\nA,2024-01-01,1,2\n", "unknown: value_1")]
+    [InlineData("value;other\n1;2\n", "missing: entity_id, event_ts; unknown: other")]
     [InlineData("", "empty")]
     public async Task Csv_with_the_wrong_columns_is_a_400(string csv, string expected)
     {

@@ -36,6 +36,17 @@ public sealed class RulesAndVersionsTests(RegistryApiFactory api) : IClassFixtur
     }
 
     [Fact]
+    public async Task Sample_rows_of_a_csv_batch_are_numbered_by_position()
+    {
+        var f = await FeatureAsync("rules_strict_csv", "float", Rule("range", new() { ["min"] = 0, ["max"] = 100 }));
+        var problem = await (await _client.PostCsvAsync(f,
+            $"entity_id,event_ts,value\nA,{Day(1)},50\nA,{Day(2)},150\nB,{Day(1)},-1\nB,{Day(2)},7\n")).ExpectProblemAsync(422);
+        var failed = problem["failed_rules"]!.AsArray().Single()!;
+        Assert.Equal([1L, 2L], failed["samples"]!.AsArray().Select(s => (long)s!["row"]!));
+        Assert.Equal([150.0, -1.0], failed["samples"]!.AsArray().Select(s => (double)s!["value"]!));
+    }
+
+    [Fact]
     public async Task Permissive_policy_writes_the_batch_and_returns_the_report_per_request_or_per_feature()
     {
         var f = await FeatureAsync("rules_permissive", "float", Rule("range", new() { ["max"] = 10 }));

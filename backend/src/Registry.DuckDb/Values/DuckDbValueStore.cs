@@ -46,20 +46,28 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
             else
             {
                 file = Uploads.PathFor(options, stage, format);
-                batch = new StagedBatch(c, stage, file);
-                await Uploads.SpoolAsync(body, file, ct);
                 var csv = format == ValueFormat.Csv;
-                var source = Uploads.Source(file, format);
+                // A CSV stage is made by one CREATE TABLE AS in file order, so its rowid numbers the rows.
+                batch = new StagedBatch(c, stage, file) { RowNo = csv ? ValueSql.RowId : "row_no" };
+                await Uploads.SpoolAsync(body, file, ct);
                 var what = Uploads.What(format);
-                var columns = Uploads.Read(file, format, () => CheckColumns(c, source, what));
-                SourceType Kind(string column) =>
-                    csv ? SourceType.Text : columns[column] == "TIMESTAMP" ? SourceType.Timestamp : SourceType.Other;
-                // Parquet numbers its rows itself, which is cheaper than a window over the scan; CheckColumns has
-                // already refused any column besides the three, so the extra one cannot clash with the file's own.
-                var staging = csv
-                    ? ValueSql.Stage(stage, source, dataType, Kind("event_ts"), Kind("value"))
-                    : ValueSql.Stage(stage, $"read_parquet({DuckDbConnection.Literal(file)}, file_row_number = true)", dataType,
+                string staging;
+                if (csv)
+                {
+                    // Sniffed once; the staging then reads with the dialect found instead of sniffing the file again.
+                    var layout = Uploads.Read(file, format, () => Uploads.SniffCsv(c, file));
+                    CheckColumns(layout.Columns, what);
+                    staging = ValueSql.Stage(stage, layout.Source(file), dataType, SourceType.Text, SourceType.Text, rowNumber: null);
+                }
+                else
+                {
+                    var columns = Uploads.Read(file, format, () => CheckColumns(c, Uploads.Source(file, format), what));
+                    SourceType Kind(string column) => columns[column] == "TIMESTAMP" ? SourceType.Timestamp : SourceType.Other;
+                    // Parquet numbers its rows itself, which is cheaper than a window over the scan; CheckColumns has
+                    // already refused any column besides the three, so the extra one cannot clash with the file's own.
+                    staging = ValueSql.Stage(stage, $"read_parquet({DuckDbConnection.Literal(file)}, file_row_number = true)", dataType,
                         Kind("event_ts"), Kind("value"), rowNumber: "file_row_number");
+                }
                 using (ct.Register(c.Interrupt))
                     Uploads.Read(file, format, () => c.Execute(staging));
                 ReadStageErrors(c, batch, dataType, csvLines: csv);
@@ -111,7 +119,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
     public Task<IReadOnlyList<RuleMeasure>> MeasureAsync(IStagedBatch batch, IReadOnlyList<RuleSpec> rules, CancellationToken ct)
     {
         var b = (StagedBatch)batch;
-        var relation = $"SELECT row_no, entity_id, event_ts, value FROM temp.{ValueSql.Q(b.Stage)}";
+        var relation = $"SELECT {b.RowNo} AS row_no, entity_id, event_ts, value FROM temp.{ValueSql.Q(b.Stage)}";
         return Task.FromResult<IReadOnlyList<RuleMeasure>>(rules.Select(r => RuleSql.Measure(b.Connection, relation, [], r, hasRowNo: true)).ToList());
     }
 
@@ -392,8 +400,8 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         var describe = $"DESCRIBE SELECT * FROM {source}";
         if (args is null)
         {
-            // Unprepared: DuckDB binds a prepared statement again when it runs it, and binding read_csv sniffs the
-            // file, so preparing would read a large CSV's sample twice.
+            // Unprepared: DuckDB binds a prepared statement again when it runs it, and binding a file reader reads
+            // the file (a Parquet footer, a CSV's sample), so preparing would do it twice.
             using var r = c.Query(describe);
             while (r.Read()) types[r.GetString(0)] = r.GetString(1);
         }
@@ -403,15 +411,24 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
             using var r = s.BindAll([.. args]).ExecuteReader();
             while (r.Read()) types[r.GetString(0)] = r.GetString(1);
         }
-        var names = types.Keys;
+        CheckColumns(types.Keys, what, query: args is not null);
+        return types;
+    }
+
+    /// <summary>
+    /// The three columns must be there; an upload may have no other (a query's result may: only the three are read).
+    /// <paramref name="names"/> in the source's order, which the message keeps.
+    /// </summary>
+    private static void CheckColumns(IEnumerable<string> names, string what, bool query = false)
+    {
         string[] required = ["entity_id", "event_ts", "value"];
         var missing = required.Where(n => !names.Contains(n)).ToList();
         var extra = names.Where(n => !required.Contains(n)).ToList();
-        if (missing.Count == 0 && (extra.Count == 0 || args is not null)) return types;
+        if (missing.Count == 0 && (extra.Count == 0 || query)) return;
         var message = $"{what} must have the columns entity_id, event_ts and value" +
                       (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : "") +
-                      (extra.Count > 0 && args is null ? $"; unknown: {string.Join(", ", extra)}" : "") + ".";
-        if (args is not null) throw new RuleViolationException("The SQL's result has the wrong columns.", message);
+                      (extra.Count > 0 && !query ? $"; unknown: {string.Join(", ", extra)}" : "") + ".";
+        if (query) throw new RuleViolationException("The SQL's result has the wrong columns.", message);
         throw InvalidInputException.For("body", message);
     }
 
@@ -424,7 +441,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
             batch.RowCount = r.GetInt64(1);
         }
         if (batch.ErrorCount == 0) return;
-        using var e = c.Query(ValueSql.StageErrors(batch.Stage));
+        using var e = c.Query(ValueSql.StageErrors(batch.Stage, batch.RowNo));
         while (e.Read())
         {
             var row = e.GetInt64(0);
@@ -444,13 +461,13 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
     private static void CheckDuplicates(DuckDbConnection c, StagedBatch batch)
     {
         // Counting repeated keys is one hash aggregate; listing them with their rows in order costs twice as much over
-        // a million rows, so the list is built only when there is something to list.
+        // a million rows, so the list is built only when there may be something to list.
         using (var n = c.Query(ValueSql.DuplicateCount(batch.Stage)))
         {
             n.Read();
             if (n.GetInt64(0) == 0) return;
         }
-        using var r = c.Query(ValueSql.Duplicates(batch.Stage));
+        using var r = c.Query(ValueSql.Duplicates(batch.Stage, batch.RowNo));
         while (r.Read())
         {
             batch.ErrorCount = r.GetInt64(3);

@@ -10,6 +10,9 @@ internal sealed class StagedBatch(DuckDbConnection connection, string stage, str
 {
     public DuckDbConnection Connection { get; } = connection;
     public string Stage { get; } = stage;
+
+    /// <summary>How the stage numbers its rows from 0: its row_no column, or <see cref="ValueSql.RowId"/>.</summary>
+    public string RowNo { get; init; } = "row_no";
     public long RowCount { get; set; }
     public List<RowError> ErrorList { get; } = [];
     public IReadOnlyList<RowError> Errors => ErrorList;

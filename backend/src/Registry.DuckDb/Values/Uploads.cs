@@ -30,6 +30,30 @@ internal static class Uploads
         ? $"read_csv({DuckDbConnection.Literal(file)}, header = true, all_varchar = true)"
         : $"read_parquet({DuckDbConnection.Literal(file)})";
 
+    /// <summary>
+    /// Sniffs a CSV upload once, with the options <see cref="Source"/> reads it with: binding an auto-detecting
+    /// read_csv sniffs the file again each time, so a check of its columns followed by the read cost two sniffs.
+    /// </summary>
+    public static CsvLayout SniffCsv(DuckDbConnection c, string file)
+    {
+        string? delimiter = null, quote = null, escape = null, newLine = null, comment = null;
+        long skip = 0;
+        var columns = new List<string>();
+        using var r = c.Query($"""
+            SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, unnest(list_transform(Columns, x -> x.name))
+            FROM sniff_csv({DuckDbConnection.Literal(file)}, header = true, all_varchar = true)
+            """);
+        while (r.Read())
+        {
+            (delimiter, quote, escape, newLine, comment, skip) = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5));
+            columns.Add(r.GetString(6));
+        }
+        return new CsvLayout(Unset(delimiter), Unset(quote), Unset(escape), Unset(newLine), Unset(comment), skip, columns);
+    }
+
+    /// <summary>sniff_csv reports an option it found no character for (no quotes in the file, say) as "(empty)".</summary>
+    private static string Unset(string? option) => option is null or "(empty)" ? "" : option;
+
     public static void Read(string file, ValueFormat format, Action action) => Read(file, format, () => { action(); return 0; });
 
     /// <summary>Runs a read of the upload; DuckDB's message about a bad file is useful to the client, the server's temp path is not.</summary>
@@ -43,5 +67,22 @@ internal static class Uploads
             var cut = message.IndexOf("\n\n", StringComparison.Ordinal);
             throw InvalidInputException.For("body", $"The body is not a readable {what} file: {(cut > 0 ? message[..cut] : message)}");
         }
+    }
+}
+
+/// <summary>What sniff_csv found in a CSV upload: its dialect and its header's column names, in file order.</summary>
+internal sealed record CsvLayout(string Delimiter, string Quote, string Escape, string NewLine, string Comment, long Skip, IReadOnlyList<string> Columns)
+{
+    /// <summary>
+    /// The file as a relation of text columns, read with exactly the dialect the sniffer found (what an auto-detecting
+    /// read_csv would use) but without sniffing again. Only for a header already checked: the names and the dialect's
+    /// characters become quoted literals (options of a table function's binding, like the path).
+    /// </summary>
+    public string Source(string file)
+    {
+        static string L(string s) => DuckDbConnection.Literal(s);
+        var columns = string.Join(", ", Columns.Select(n => $"{L(n)}: 'VARCHAR'"));
+        return $"read_csv({L(file)}, auto_detect = false, header = true, delim = {L(Delimiter)}, quote = {L(Quote)}, escape = {L(Escape)}, " +
+               $"new_line = {L(NewLine)}, comment = {L(Comment)}, skip = {Skip.ToString(System.Globalization.CultureInfo.InvariantCulture)}, columns = {{{columns}}})";
     }
 }

@@ -98,6 +98,14 @@ internal static class ValueSql
     public const string RowNumber = "row_number() OVER () - 1";
 
     /// <summary>
+    /// How a stage table made by one CREATE TABLE AS in the source's order numbers its rows without a row_no column:
+    /// DuckDB keeps insertion order (preserve_insertion_order, on by default), so the table's rowid is the position in
+    /// the source, from 0. It costs nothing, where the window of <see cref="RowNumber"/> took about 45 % of the staging of
+    /// 1 M CSV rows (it ran the whole statement on one core).
+    /// </summary>
+    public const string RowId = "rowid";
+
+    /// <summary>
     /// The instants .NET (and JSON) can represent: DuckDB accepts years up to 294,247, which would come back from a
     /// read as garbage. Applied wherever an instant enters from outside (event times, timestamp values, label times).
     /// </summary>
@@ -117,11 +125,14 @@ internal static class ValueSql
     /// Converts any relation with entity_id, event_ts and value columns (CSV text, Parquet types, a query's result) to
     /// the feature's types, keeping the position of each row and why it cannot be stored. <paramref name="eventTs"/>
     /// and <paramref name="valueType"/> are the source's types of those columns, where known, which may allow a
-    /// cheaper reading of instants; <paramref name="rowNumber"/> is how the source numbers its rows from 0.
+    /// cheaper reading of instants; <paramref name="rowNumber"/> is how the source numbers its rows from 0, or null for
+    /// no row_no column (the rows are then numbered by <see cref="RowId"/>).
     /// </summary>
     public static string Stage(string stage, string source, DataType type, SourceType eventTs = SourceType.Other,
-        SourceType valueType = SourceType.Other, string rowNumber = RowNumber)
+        SourceType valueType = SourceType.Other, string? rowNumber = RowNumber)
     {
+        var rowNo = rowNumber is null ? "" : "row_no, ";
+        var numbered = rowNumber is null ? source : $"(SELECT {rowNumber} AS row_no, entity_id, event_ts, value FROM {source})";
         var t = ColumnType(type);
         var value = type switch
         {
@@ -141,7 +152,7 @@ internal static class ValueSql
         // and storing them cost a third of the staging of a large, clean batch.
         return $"""
             CREATE TEMP TABLE {Q(stage)} AS
-            SELECT row_no, e AS entity_id, ts AS event_ts, v AS value, error,
+            SELECT {rowNo}e AS entity_id, ts AS event_ts, v AS value, error,
                 CASE WHEN error IS NOT NULL THEN CAST(event_ts AS VARCHAR) END AS event_ts_raw,
                 CASE WHEN error IS NOT NULL THEN CAST(value AS VARCHAR) END AS value_raw
             FROM (
@@ -151,10 +162,10 @@ internal static class ValueSql
                          WHEN ts IS NULL OR ts NOT {RepresentableInstant} THEN 'event_ts'
                          WHEN {badValue} THEN 'value' END AS error
                 FROM (
-                    SELECT row_no, CAST(entity_id AS VARCHAR) AS e,
+                    SELECT {rowNo}CAST(entity_id AS VARCHAR) AS e,
                         {Instant("event_ts", eventTs)} AS ts,
                         {value} AS v, event_ts, value
-                    FROM (SELECT {rowNumber} AS row_no, entity_id, event_ts, value FROM {source})
+                    FROM {numbered}
                 )
             )
             """;
@@ -179,19 +190,24 @@ internal static class ValueSql
     public static string TypedStage(string stage, DataType type) =>
         $"CREATE TEMP TABLE {Q(stage)} (row_no BIGINT, entity_id VARCHAR, event_ts TIMESTAMP, value {ColumnType(type)}, error VARCHAR, event_ts_raw VARCHAR, value_raw VARCHAR)";
 
-    public static string StageErrors(string stage) =>
-        $"SELECT row_no, error, event_ts_raw, value_raw FROM {Q(stage)} WHERE error IS NOT NULL ORDER BY row_no LIMIT 20";
+    /// <summary><paramref name="rowNo"/>: the stage's row numbers, its row_no column or <see cref="RowId"/>.</summary>
+    public static string StageErrors(string stage, string rowNo) =>
+        $"SELECT {rowNo}, error, event_ts_raw, value_raw FROM {Q(stage)} WHERE error IS NOT NULL ORDER BY {rowNo} LIMIT 20";
 
     public static string StageErrorCount(string stage) => $"SELECT count(*) FILTER (WHERE error IS NOT NULL), count(*) FROM {Q(stage)}";
 
-    /// <summary>How many (entity, event time) keys occur more than once in the batch; one hash aggregate.</summary>
+    /// <summary>
+    /// Zero when no (entity, event time) key occurs twice in the batch. It counts distinct 64-bit hashes of the keys,
+    /// which is cheaper than grouping by the keys themselves (a fifth less over 1 M rows); a non-zero answer is either
+    /// a repeated key or, very rarely, two keys with one hash, which <see cref="Duplicates"/> then does not list.
+    /// </summary>
     public static string DuplicateCount(string stage) =>
-        $"SELECT count(*) FROM (SELECT 1 FROM {Q(stage)} GROUP BY entity_id, event_ts HAVING count(*) > 1)";
+        $"SELECT count(*) - count(DISTINCT hash(entity_id, event_ts)) FROM {Q(stage)}";
 
     /// <summary>Two rows for one (entity, event time) in one batch would make the batch's meaning depend on row order.</summary>
-    public static string Duplicates(string stage) => $"""
-        SELECT entity_id, CAST(event_ts AS VARCHAR), list(row_no ORDER BY row_no)[1:5], count(*) OVER ()
-        FROM {Q(stage)} GROUP BY entity_id, event_ts HAVING count(*) > 1 ORDER BY min(row_no) LIMIT 5
+    public static string Duplicates(string stage, string rowNo) => $"""
+        SELECT entity_id, CAST(event_ts AS VARCHAR), list({rowNo} ORDER BY {rowNo})[1:5], count(*) OVER ()
+        FROM {Q(stage)} GROUP BY entity_id, event_ts HAVING count(*) > 1 ORDER BY min({rowNo}) LIMIT 5
         """;
 
     /// <summary>
