@@ -10,7 +10,7 @@ namespace Registry.Postgres;
 /// (<see cref="FeatureChangeListener"/>). It serves only while the listener is connected: without notifications it
 /// could not know what other replicas changed, so then every read goes to PostgreSQL.
 /// </summary>
-public sealed class FeatureDefinitionCache
+public sealed class FeatureDefinitionCache : IFeatureChangeSignal
 {
     public const string MeterName = "Registry.Postgres";
     private static readonly Meter Meter = new(MeterName);
@@ -32,6 +32,10 @@ public sealed class FeatureDefinitionCache
 
     /// <summary>True while change notifications arrive; only then does the cache answer.</summary>
     public bool IsLive => _live;
+
+    public long Generation => Interlocked.Read(ref _generation);
+
+    public event Action<string?>? Changed;
 
     public int Count => _entries.Count;
 
@@ -68,7 +72,11 @@ public sealed class FeatureDefinitionCache
     public void Forget(IEnumerable<string> featureNames)
     {
         Interlocked.Increment(ref _generation);
-        foreach (var name in featureNames) _entries.TryRemove(name, out _);
+        foreach (var name in featureNames)
+        {
+            _entries.TryRemove(name, out _);
+            Changed?.Invoke(name);
+        }
     }
 
     public void Forget(string featureName) => Forget([featureName]);
@@ -78,6 +86,7 @@ public sealed class FeatureDefinitionCache
     {
         Interlocked.Increment(ref _generation);
         _entries.Clear();
+        Changed?.Invoke(null);
     }
 
     /// <summary>The listener is connected and LISTENing: changes from now on will be heard, so earlier entries must go.</summary>

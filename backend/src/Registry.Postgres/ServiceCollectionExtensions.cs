@@ -21,6 +21,7 @@ public static class ServiceCollectionExtensions
         if (cacheDefinitions)
         {
             services.AddSingleton<FeatureDefinitionCache>();
+            services.AddSingleton<IFeatureChangeSignal>(sp => sp.GetRequiredService<FeatureDefinitionCache>());
             // Registered after the migrations' hosted service, so the triggers exist before it listens.
             services.AddHostedService<FeatureChangeListener>();
         }

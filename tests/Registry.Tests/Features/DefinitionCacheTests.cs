@@ -203,6 +203,29 @@ public sealed class DefinitionCacheTests(RegistryApiFactory factory) : IClassFix
         Assert.True(cache.Count >= 3, $"{cache.Count} entries");
     }
 
+    [Fact]
+    public async Task The_current_contract_is_kept_past_its_second_while_changes_are_heard_and_forgotten_on_a_change()
+    {
+        await WaitUntilListeningAsync();
+        await _client.CreateAsync("dc_contract");
+        var contracts = factory.Services.GetRequiredService<ContractCache>();
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var resolved = await scope.ServiceProvider.GetRequiredService<ValueService>().CurrentScopeAsync("dc_contract", CancellationToken.None);
+            Assert.Equal("1.0.0", resolved.FeatureVersion);
+        }
+        Assert.True(await EventuallyAsync(() => Task.FromResult(contracts.TryGet("dc_contract", out _))));
+
+        // Without a live signal the entry would be gone after ContractCache.Lifetime.
+        await Task.Delay(ContractCache.Lifetime + TimeSpan.FromMilliseconds(300));
+        Assert.True(contracts.TryGet("dc_contract", out var kept));
+        Assert.Equal("1.0.0", kept.FeatureVersion);
+
+        // A change made elsewhere (here by hand) is heard, and the contract is resolved again on the next read.
+        await ExecuteSqlAsync("UPDATE features SET description = 'touched' WHERE feature_name = $1", "dc_contract");
+        Assert.True(await EventuallyAsync(() => Task.FromResult(!contracts.TryGet("dc_contract", out _))));
+    }
+
     private static CreateFeatureRequest Request(string name, string? upstream = null) => new()
     {
         FeatureName = name, FeatureType = FeatureType.Raw, DataType = DataType.Float, Owner = "quant-team",

@@ -96,13 +96,14 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
 
     /// <summary>
     /// The feature's current version, contract and table. The online path asks on every call, so the answer comes from
-    /// memory when it was resolved within the last second (<see cref="ContractCache"/>).
+    /// memory (<see cref="ContractCache"/>): until the feature changes, or for a second when changes cannot be heard.
     /// </summary>
     public async Task<ValueScope> CurrentScopeAsync(string featureName, CancellationToken ct)
     {
         if (contracts.TryGet(featureName, out var scope)) return scope;
+        var generation = contracts.Generation;
         scope = await ScopeAsync(featureName, null, ct);
-        contracts.Remember(scope);
+        contracts.Remember(scope, generation);
         return scope;
     }
 
