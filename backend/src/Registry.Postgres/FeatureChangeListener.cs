@@ -17,43 +17,44 @@ public sealed class FeatureChangeListener(NpgsqlDataSource dataSource, FeatureDe
     /// <summary>How long to wait for a notification before checking that the connection is still alive.</summary>
     internal static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(15);
 
-    private bool _listened;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await ListenAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
-            {
-                if (_listened)
+                try
                 {
-                    logger.LogWarning(e, "The definition cache lost its change notifications; definitions are read from PostgreSQL until it reconnects.");
-                    delay = TimeSpan.FromMilliseconds(200); // it was working: retry soon
+                    await ListenAsync(stoppingToken);
                 }
-                _listened = false;
-                cache.Disconnected();
-            }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
+                {
+                    if (cache.IsLive)
+                    {
+                        logger.LogWarning(e, "The definition cache lost its change notifications; definitions are read from PostgreSQL until it reconnects.");
+                        delay = TimeSpan.FromMilliseconds(200); // it was working: retry soon
+                    }
+                    cache.Disconnected();
+                }
 
-            try
-            {
                 await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
         }
-        cache.Disconnected();
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping while waiting to reconnect
+        }
+        finally
+        {
+            // However the loop ends, nothing will be heard any more: the cache must stop answering.
+            cache.Disconnected();
+        }
     }
 
     private async Task ListenAsync(CancellationToken ct)
@@ -69,23 +70,15 @@ public sealed class FeatureChangeListener(NpgsqlDataSource dataSource, FeatureDe
             await listen.ExecuteNonQueryAsync(ct);
         // Entries kept before this point may predate changes nobody heard: Connected forgets them before serving.
         cache.Connected(connection.ProcessID);
-        _listened = true;
         logger.LogDebug("Listening for definition changes on {Channel} (backend {Pid}).", Channel, connection.ProcessID);
-        try
+        while (true)
         {
-            while (true)
+            if (!await connection.WaitAsync(IdleCheck, ct))
             {
-                if (!await connection.WaitAsync(IdleCheck, ct))
-                {
-                    // Quiet for a while: make sure the connection is still there (a dead one would never notify).
-                    await using var ping = new NpgsqlCommand("SELECT 1", connection);
-                    await ping.ExecuteScalarAsync(ct);
-                }
+                // Quiet for a while: make sure the connection is still there (a dead one would never notify).
+                await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                await ping.ExecuteScalarAsync(ct);
             }
-        }
-        finally
-        {
-            cache.Disconnected();
         }
     }
 }
