@@ -9,6 +9,12 @@ namespace Registry.DuckDb;
 public sealed class DuckDbException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
+/// How the engine is confined (ADR 0019): the only folders SQL may read or write (the store's staging area and snapshot
+/// root), the memory every query shares, and the threads. Everything else on the host is out of reach.
+/// </summary>
+public sealed record DuckDbSandbox(IReadOnlyList<string> AllowedDirectories, string? MemoryLimit = null, int? Threads = null);
+
+/// <summary>
 /// One DuckDB database file, opened once per process and shared: two handles on one file in one process
 /// would be independent instances that can corrupt it. Connections are pooled; each keeps its prepared statements.
 /// </summary>
@@ -41,14 +47,64 @@ public sealed class DuckDbDatabase : IDisposable
         }
     }
 
-    public static DuckDbDatabase Open(string path, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Opens <paramref name="path"/>. With a <paramref name="sandbox"/>, the engine itself keeps SQL away from the host
+    /// before any caller's statement runs: no file or network access outside the sandbox's folders, no extension
+    /// installed or loaded, and the configuration locked so that no later statement (SET, RESET, PRAGMA) can undo it.
+    /// </summary>
+    public static DuckDbDatabase Open(string path, DuckDbSandbox? sandbox = null)
+    {
+        var settings = new Dictionary<string, string>();
+        if (sandbox is not null)
+        {
+            // Read at start-up only, so they go in the open-time configuration.
+            settings["autoinstall_known_extensions"] = "false";
+            settings["autoload_known_extensions"] = "false";
+            settings["allow_community_extensions"] = "false";
+        }
+        var db = Open(path, settings);
+        // Not returned to the pool: the only connection that ever runs a SET, before any caller's connection exists.
+        var c = db.Connect();
+        try { Configure(c, sandbox); }
+        catch
+        {
+            c.Close();
+            db.Dispose();
+            throw;
+        }
+        c.Close();
+        return db;
+    }
+
+    private static void Configure(DuckDbConnection c, DuckDbSandbox? sandbox)
+    {
+        // Global: timestamps are UTC throughout, and the session zone decides how offsets in text are read (TIMESTAMPTZ
+        // casts). Per connection it would fail once the configuration is locked.
+        c.Execute("SET GLOBAL TimeZone = 'UTC'");
+        if (sandbox is null) return;
+        // allowed_directories must be set while external access is still on; the C API's configuration takes no lists.
+        var folders = string.Join(", ", sandbox.AllowedDirectories.Select(d => DuckDbConnection.Literal(WithSeparator(d))));
+        c.Execute($"SET GLOBAL allowed_directories = [{folders}]");
+        c.Execute("SET GLOBAL enable_external_access = false");
+        if (sandbox.MemoryLimit is { Length: > 0 } memory) c.Execute($"SET GLOBAL memory_limit = {DuckDbConnection.Literal(memory)}");
+        if (sandbox.Threads is { } threads) c.Execute($"SET GLOBAL threads = {threads.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        c.Execute("SET GLOBAL lock_configuration = true");
+    }
+
+    private static string WithSeparator(string directory)
+    {
+        var full = System.IO.Path.GetFullPath(directory);
+        return full.EndsWith(System.IO.Path.DirectorySeparatorChar) ? full : full + System.IO.Path.DirectorySeparatorChar;
+    }
+
+    private static DuckDbDatabase Open(string path, Dictionary<string, string> settings)
     {
         _ = LibraryVersion;
         if (path != ":memory:" && System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
         Native.CreateConfig(out var config);
         try
         {
-            foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+            foreach (var (name, value) in settings)
             {
                 if (Native.SetConfig(config, name, value) != Native.Success)
                     throw new DuckDbException($"DuckDB rejected the setting {name}={value}.");
@@ -77,10 +133,7 @@ public sealed class DuckDbDatabase : IDisposable
             throw new DuckDbException("DuckDB refused a new connection.");
         }
         connection.Set(raw);
-        var c = new DuckDbConnection(connection, this);
-        // Timestamps are UTC throughout; the session zone decides how offsets in text are read (TIMESTAMPTZ casts).
-        c.Execute("SET TimeZone = 'UTC'");
-        return c;
+        return new DuckDbConnection(connection, this);
     }
 
     /// <summary>A pooled connection; dispose the lease to give it back. A connection left inside a transaction is closed, not reused.</summary>

@@ -1,25 +1,60 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Registry.DuckDb.Values;
 
 namespace Registry.DuckDb;
 
-/// <summary>Readiness: a pooled connection to the values file runs SELECT 1.</summary>
-public sealed class DuckDbHealthCheck(DuckDbDatabase database) : IHealthCheck
+/// <summary>
+/// Readiness of the value store: not just that the file answers, but that an ingest can run. It stages a row the way
+/// an ingest does (a TEMP table reached by its qualified name, the appender), writes and deletes a file in the staging
+/// folder, and looks for schemas whose names would make the engine's own names ambiguous.
+/// </summary>
+public sealed class DuckDbHealthCheck(DuckDbDatabase database, StagingArea staging) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
             // The native call cannot observe the token: it runs on the pool and the wait is what times out.
-            await Task.Run(() =>
-            {
-                using var c = database.Rent();
-                c.Execute("SELECT 1");
-            }, cancellationToken).WaitAsync(cancellationToken);
-            return HealthCheckResult.Healthy();
+            var problem = await Task.Run(Probe, cancellationToken).WaitAsync(cancellationToken);
+            return problem is null ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(problem);
         }
-        catch (Exception e) when (e is DuckDbException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is DuckDbException or ObjectDisposedException or OperationCanceledException or IOException or UnauthorizedAccessException)
         {
-            return HealthCheckResult.Unhealthy(e is OperationCanceledException ? "No answer within the timeout." : "The values database failed a query.", e);
+            return HealthCheckResult.Unhealthy(e is OperationCanceledException ? "No answer within the timeout." : "The values database cannot ingest.", e);
         }
+    }
+
+    private string? Probe()
+    {
+        using var c = database.Rent();
+        using (var r = c.Query("""
+            SELECT string_agg(schema_name, ', ' ORDER BY schema_name) FROM information_schema.schemata
+            WHERE catalog_name = current_database()
+              AND lower(schema_name) IN (SELECT lower(database_name) FROM duckdb_databases() UNION ALL SELECT 'temp' UNION ALL SELECT 'system')
+            """))
+        {
+            if (r.Read() && !r.IsNull(0))
+                return $"Schemas named like catalogs make every ingest ambiguous: {r.GetString(0)}. Drop them.";
+        }
+        var probe = "health_" + Guid.NewGuid().ToString("N");
+        try
+        {
+            c.Execute($"CREATE TEMP TABLE {ValueSql.Q(probe)} (entity_id VARCHAR, event_ts TIMESTAMP, value DOUBLE)");
+            using (var appender = c.CreateAppender("temp", "main", probe))
+            {
+                appender.Append("probe");
+                appender.AppendTimestampMicros(0);
+                appender.Append(1.0);
+                appender.EndRow();
+                appender.Close();
+            }
+            using var r = c.Query($"SELECT count(*) FROM temp.main.{ValueSql.Q(probe)}");
+            if (!r.Read() || r.GetInt64(0) != 1) return "A staged row could not be read back.";
+        }
+        finally { c.Execute($"DROP TABLE IF EXISTS temp.main.{ValueSql.Q(probe)}"); }
+        var file = staging.NewFile("health", "probe");
+        using (StagingArea.Create(file)) { }
+        File.Delete(file);
+        return null;
     }
 }

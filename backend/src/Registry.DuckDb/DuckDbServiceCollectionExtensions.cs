@@ -7,14 +7,20 @@ namespace Registry.DuckDb;
 public static class DuckDbServiceCollectionExtensions
 {
     /// <summary>
-    /// Opens the values database once, at registration: a missing libduckdb or an unusable file stops start-up with
-    /// a clear message instead of failing the first request. The container disposes (checkpoints and closes) it.
+    /// Opens the values database once, at registration, sandboxed (ADR 0019): a missing libduckdb or an unusable file
+    /// stops start-up with a clear message instead of failing the first request. The staging folder is taken back from
+    /// any crashed run once the file is ours. The container disposes (checkpoints and closes) the database.
     /// </summary>
     public static IServiceCollection AddDuckDbValueStore(this IServiceCollection services, ValueStoreOptions options)
     {
-        var database = DuckDbDatabase.Open(options.Path);
+        var staging = StagingArea.For(options);
+        var database = DuckDbDatabase.Open(options.Path,
+            new DuckDbSandbox([staging.Directory, .. options.ExtraAllowedDirectories], options.MemoryLimit));
+        // After the open: DuckDB's lock on the file means no other live process stages here.
+        staging.Prepare();
         services.AddSingleton(_ => database); // a factory registration, so the container disposes it at shutdown
         services.AddSingleton(options);
+        services.AddSingleton(staging);
         services.AddSingleton<IValueStore, DuckDbValueStore>();
         services.AddSingleton<Registry.Core.Training.ITrainingStore, Training.DuckDbTrainingStore>();
         return services;

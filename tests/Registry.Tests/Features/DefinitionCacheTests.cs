@@ -167,9 +167,10 @@ public sealed class DefinitionCacheTests(RegistryApiFactory factory) : IClassFix
         cache.Connected(processId: 0); // answers from memory, and nothing but the stores will ever tell it of a change
         var store = new PostgresFeatureStore(dataSource, cache);
         var clock = TimeProvider.System;
-        var features = new FeatureService(store, clock);
+        var sqlCheck = new SqlFeatureCheck(factory.Services.GetRequiredService<IValueStore>());
+        var features = new FeatureService(store, clock, sqlCheck);
         var usage = new UsageService(new PostgresUsageStore(dataSource, cache), store, clock);
-        var versions = new VersionService(store, store, new PostgresLineageStore(dataSource), clock, new ContractCache(clock));
+        var versions = new VersionService(store, store, new PostgresLineageStore(dataSource), clock, new ContractCache(clock), sqlCheck);
         var ct = CancellationToken.None;
 
         await features.CreateAsync(Request("dcw_up"), ct);

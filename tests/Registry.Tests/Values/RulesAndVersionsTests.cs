@@ -217,7 +217,8 @@ public sealed class RulesAndVersionsTests(RegistryApiFactory api) : IClassFixtur
         Assert.Equal("features.table_owner", (string)created["duckdb_table"]!);
         var thief = FeatureApi.Minimal("table_thief");
         thief["duckdb_table"] = "features.table_owner";
-        var problem = await (await _client.PostJsonAsync(FeatureApi.Url, thief.ToJsonString())).ExpectProblemAsync(409);
-        Assert.Contains("features.table_owner", (string)problem["detail"]!);
+        // Refused before anything is stored: a feature's table is always named after the feature (ADR 0019).
+        var problem = await (await _client.PostJsonAsync(FeatureApi.Url, thief.ToJsonString())).ExpectProblemAsync(400);
+        Assert.Contains("features.table_thief", (string)problem["errors"]!["duckdb_table"]![0]!);
     }
 }

@@ -56,14 +56,21 @@ public sealed class SqlFeatureTests(RegistryApiFactory api) : IClassFixture<Regi
     {
         var close = await CloseAsync("sql_close_2");
         await _client.CreateAsync(FeatureApi.Minimal("sql_volume"));
-        await SqlFeatureAsync("sql_sneaky", "SELECT c.entity_id, c.event_ts, c.value * v.value AS value FROM sql_close_2 c JOIN sql_volume v USING (entity_id, event_ts)", close);
-        var problem = await (await _client.PostAsync($"{FeatureApi.Url}/sql_sneaky/materialize", null)).ExpectProblemAsync(422);
-        Assert.Equal(["sql_volume"], problem["undeclared_upstream"]!.AsArray().Select(n => (string)n!));
-        Assert.Empty(await _client.ReadValuesAsync("sql_sneaky"));
+        const string sql = "SELECT c.entity_id, c.event_ts, c.value * v.value AS value FROM sql_close_2 c JOIN sql_volume v USING (entity_id, event_ts)";
 
-        // Declaring it (PUT) makes the same SQL acceptable.
-        await (await _client.PutJsonAsync($"{FeatureApi.Url}/sql_sneaky", """{"upstream_features": ["sql_close_2", "sql_volume"]}""")).ExpectAsync(200);
+        // Refused when it is registered, not at its first materialize.
+        var body = FeatureApi.Minimal("sql_sneaky", type: "derived");
+        body["transformation"] = new JsonObject { ["transformation_type"] = "sql", ["code"] = sql };
+        body["upstream_features"] = new JsonArray(close);
+        var problem = await (await _client.PostJsonAsync(FeatureApi.Url, body.ToJsonString())).ExpectProblemAsync(422);
+        Assert.Equal(["sql_volume"], problem["undeclared_upstream"]!.AsArray().Select(n => (string)n!));
+        await (await _client.GetAsync($"{FeatureApi.Url}/sql_sneaky")).ExpectProblemAsync(404);
+
+        // Declaring it makes the same SQL acceptable; dropping it again later is refused, since the SQL still reads it.
+        await SqlFeatureAsync("sql_sneaky", sql, close, "sql_volume");
         await (await _client.PostAsync($"{FeatureApi.Url}/sql_sneaky/materialize", null)).ExpectAsync(200);
+        var dropped = await (await _client.PutJsonAsync($"{FeatureApi.Url}/sql_sneaky", """{"upstream_features": ["sql_close_2"]}""")).ExpectProblemAsync(422);
+        Assert.Equal(["sql_volume"], dropped["undeclared_upstream"]!.AsArray().Select(n => (string)n!));
     }
 
     [Theory]
@@ -79,8 +86,14 @@ public sealed class SqlFeatureTests(RegistryApiFactory api) : IClassFixture<Regi
     {
         await CloseAsync("sql_close_3").ContinueWith(_ => { }); // created by the first case
         var name = $"sql_bad_{Math.Abs(sql.GetHashCode()) % 1000000}";
-        await SqlFeatureAsync(name, sql, "sql_close_3");
-        var problem = await (await _client.PostAsync($"{FeatureApi.Url}/{name}/materialize", null)).ExpectProblemAsync(422);
+        var body = FeatureApi.Minimal(name, type: "derived");
+        body["transformation"] = new JsonObject { ["transformation_type"] = "sql", ["code"] = sql };
+        body["upstream_features"] = new JsonArray("sql_close_3");
+        // What the check can see is refused at registration; what only running shows (columns, types), at materialize.
+        var created = await _client.PostJsonAsync(FeatureApi.Url, body.ToJsonString());
+        var problem = (int)created.StatusCode == 422
+            ? await created.ExpectProblemAsync(422)
+            : await (await _client.PostAsync($"{FeatureApi.Url}/{name}/materialize", null)).ExpectProblemAsync(422);
         Assert.Contains(expected, problem.ToJsonString(), StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("root:", problem.ToJsonString(), StringComparison.Ordinal);
     }
@@ -99,13 +112,13 @@ public sealed class SqlFeatureTests(RegistryApiFactory api) : IClassFixture<Regi
         var close = await CloseAsync("sql_close_4");
         await SqlFeatureAsync("sql_doubled", $"SELECT entity_id, event_ts, 2 * value AS value FROM {close}", close);
         var view = (await (await _client.PutAsync($"{FeatureApi.Url}/sql_doubled/view", null)).ExpectAsync(200))!;
-        Assert.Equal("features.sql_doubled_view", (string)view["duckdb_view"]!);
+        Assert.Equal("feature_views.sql_doubled", (string)view["duckdb_view"]!);
 
         // The view is live: it reads the upstream's current values whenever it is queried.
         await _client.IngestAsync(close, Row("AAPL", Day(0), 150));
         var db = api.Services.GetRequiredService<DuckDbDatabase>();
         using var c = db.Rent();
-        using var r = c.Query("SELECT count(*), max(value) FILTER (WHERE entity_id = 'AAPL' AND event_ts = TIMESTAMP '2024-01-01 21:00:00') FROM features.sql_doubled_view");
+        using var r = c.Query("SELECT count(*), max(value) FILTER (WHERE entity_id = 'AAPL' AND event_ts = TIMESTAMP '2024-01-01 21:00:00') FROM feature_views.sql_doubled");
         r.Read();
         Assert.Equal(20, r.GetInt64(0));
         Assert.Equal(300.0, r.GetDouble(1));

@@ -45,8 +45,15 @@ public static class DatabaseSetup
     public static void AddRegistryValueStore(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("DuckDb");
-        var options = new ValueStoreOptions { Path = ValuesPath(builder) };
+        var options = new ValueStoreOptions
+        {
+            Path = ValuesPath(builder),
+            // The engine may touch its staging folder and the snapshot root, nothing else (ADR 0019).
+            ExtraAllowedDirectories = [SnapshotRoot(builder)],
+            MemoryLimit = section["MemoryLimit"] is { Length: > 0 } memory ? memory : ValueStoreOptions.DefaultMemoryLimit,
+        };
         if (section["TempDirectory"] is { Length: > 0 } temp) options.TempDirectory = Path.GetFullPath(temp);
+        if (section.GetValue<TimeSpan?>("SqlTimeout") is { } timeout) options.SqlTimeout = timeout;
         builder.Services.AddDuckDbValueStore(options);
     }
 
@@ -56,11 +63,13 @@ public static class DatabaseSetup
     /// </summary>
     public static void AddRegistrySnapshotFiles(this WebApplicationBuilder builder)
     {
-        var root = builder.Configuration["Snapshots:Root"] is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(Path.GetDirectoryName(ValuesPath(builder))!, "snapshots");
-        builder.Services.AddDuckDbSnapshotFiles(new Registry.DuckDb.Snapshots.SnapshotStoreOptions { Root = Path.GetFullPath(root) });
+        builder.Services.AddDuckDbSnapshotFiles(new Registry.DuckDb.Snapshots.SnapshotStoreOptions { Root = SnapshotRoot(builder) });
     }
+
+    private static string SnapshotRoot(WebApplicationBuilder builder) => Path.GetFullPath(
+        builder.Configuration["Snapshots:Root"] is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Path.GetDirectoryName(ValuesPath(builder))!, "snapshots"));
 
     private static string ValuesPath(WebApplicationBuilder builder) =>
         Path.GetFullPath(builder.Configuration["DuckDb:Path"] ?? Path.Combine(FindRepositoryRoot(builder.Environment.ContentRootPath), ".data", "values.duckdb"));

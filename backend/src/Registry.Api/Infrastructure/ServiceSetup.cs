@@ -13,6 +13,7 @@ public static class ServiceSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Registry.Core.Values.ContractCache>();
         services.AddSingleton<Registry.Core.Online.OnlinePlanCache>();
+        services.AddScoped<Registry.Core.Values.SqlFeatureCheck>();
         services.AddScoped<FeatureService>();
         services.AddScoped<VersionService>();
         services.AddScoped<Registry.Core.Usage.UsageService>();

@@ -5,7 +5,7 @@ using Registry.Core.Versions;
 namespace Registry.Core.Features;
 
 /// <summary>The rules of feature definitions: naming, lineage integrity, the lifecycle, safe concurrent edits.</summary>
-public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
+public sealed class FeatureService(IFeatureStore store, TimeProvider clock, Values.SqlFeatureCheck sqlCheck)
 {
     public const string InitialVersion = "1.0.0";
     public const string DefaultEntity = "entity_id";
@@ -22,6 +22,9 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
         var name = request.FeatureName!;
         var upstream = Distinct(request.UpstreamFeatures);
         await CheckUpstreamAsync(name, upstream, ct);
+        // A SQL feature is refused when it is registered, not at its first materialize (ADR 0019).
+        var transformation = request.Transformation?.ToDomain();
+        await sqlCheck.CheckAsync(transformation, upstream, ct);
 
         var now = Now();
         var feature = new FeatureDefinition
@@ -35,12 +38,12 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
             Owner = request.Owner!,
             Tags = Distinct(request.Tags),
             Entity = request.Entity ?? DefaultEntity,
-            Transformation = request.Transformation?.ToDomain(),
+            Transformation = transformation,
             ValidationRules = request.ValidationRules?.Select(r => r.ToDomain()).ToList() ?? [],
             UpstreamFeatures = upstream,
-            // The default is recorded, so the definition says where its values are, and no other feature can claim it.
-            DuckDbTable = request.DuckdbTable ?? $"{Values.ValueTable.DefaultSchema}.{name}",
-            DuckDbView = request.DuckdbView,
+            // Recorded, so the definition says where its values and its view are; only these names are accepted (ADR 0019).
+            DuckDbTable = Values.DuckDbNames.TableOf(name),
+            DuckDbView = Values.DuckDbNames.ViewOf(name),
             ValidationPolicy = request.ValidationPolicy ?? ValidationPolicy.Strict,
             CreatedAt = now,
             UpdatedAt = now,
@@ -100,7 +103,11 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock)
                 throw new ConflictException("The feature is archived.", $"'{featureName}' is archived; an archived feature cannot be changed.");
             var upstream = request.UpstreamFeatures is null ? current.UpstreamFeatures : Distinct(request.UpstreamFeatures);
             if (request.UpstreamFeatures is not null)
+            {
                 await CheckUpstreamAsync(featureName, upstream.Except(current.UpstreamFeatures).ToList(), ct);
+                // Dropping an upstream feature the SQL reads would make lineage lie.
+                await sqlCheck.CheckAsync(current.Transformation, upstream, ct);
+            }
             return current with
             {
                 Description = request.Description ?? current.Description,

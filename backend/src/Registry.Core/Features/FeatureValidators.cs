@@ -25,13 +25,21 @@ public sealed class CreateFeatureValidator : AbstractValidator<CreateFeatureRequ
         RuleFor(x => x.Transformation!).SetValidator(new TransformationValidator()).When(x => x.Transformation is not null);
         RuleForEach(x => x.ValidationRules).NotNull().SetValidator(x => new ValidationRuleValidator(x.DataType));
         RuleFor(x => x.ValidationRules).Must(r => r is null || r.Count <= 50).WithMessage("At most 50 validation rules.");
+        // The registry names every DuckDB object after its feature (ADR 0019); the fields remain for clients that send
+        // them, and must say exactly that.
         RuleFor(x => x.DuckdbTable!)
-            .Must(Identifiers.IsQualifiedName).WithMessage($"duckdb_table must be schema.name, each part {Identifiers.SqlIdentifierRule}.")
+            .Must((x, table) => table == Values.DuckDbNames.TableOf(x.FeatureName ?? ""))
+            .WithMessage(x => $"duckdb_table is always {Values.DuckDbNames.TableOf(Shown(x.FeatureName))} (leave it out): the registry owns the " +
+                              $"{Values.DuckDbNames.TableSchema} schema and names each feature's table after the feature, so no feature can take or block another's.")
             .When(x => x.DuckdbTable is not null);
         RuleFor(x => x.DuckdbView!)
-            .Must(Identifiers.IsQualifiedName).WithMessage($"duckdb_view must be schema.name, each part {Identifiers.SqlIdentifierRule}.")
+            .Must((x, view) => view == Values.DuckDbNames.ViewOf(x.FeatureName ?? ""))
+            .WithMessage(x => $"duckdb_view is always {Values.DuckDbNames.ViewOf(Shown(x.FeatureName))} (leave it out): the registry owns the " +
+                              $"{Values.DuckDbNames.ViewSchema} schema and names each feature's view after the feature, so no view can replace another feature's object.")
             .When(x => x.DuckdbView is not null);
     }
+
+    private static string Shown(string? featureName) => Identifiers.IsFeatureName(featureName) ? featureName! : "<feature_name>";
 }
 
 public sealed class UpdateFeatureValidator : AbstractValidator<UpdateFeatureRequest>

@@ -58,4 +58,8 @@ public interface IValueStore
 /// <summary>An upstream feature as a SQL feature's query sees it: a relation named after the feature.</summary>
 public sealed record UpstreamInput(string FeatureName, ValueTable Table, int ContractMajor);
 
-public sealed record SqlReferences(IReadOnlyList<string> Tables, string? Error);
+/// <summary>
+/// What a SQL feature reads: the upstream features it names, or why it cannot run. <see cref="Sql"/> is the statement as
+/// the engine understood it (printed back from its parse tree); only that text is ever run, never the client's.
+/// </summary>
+public sealed record SqlReferences(IReadOnlyList<string> Tables, string? Error, string Sql = "");

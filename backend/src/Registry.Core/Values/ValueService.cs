@@ -9,7 +9,7 @@ namespace Registry.Core.Values;
 /// The rules of materialized values: which version and contract a row belongs to, what the validation policy does
 /// with a failing batch, which reads see which rows, and what a SQL feature may read.
 /// </summary>
-public sealed class ValueService(IFeatureStore features, IVersionStore versions, IValueStore values, ContractCache contracts)
+public sealed class ValueService(IFeatureStore features, IVersionStore versions, IValueStore values, ContractCache contracts, SqlFeatureCheck sqlCheck)
 {
     public const int DefaultLimit = 1000;
     public const int MaxLimit = 1_000_000;
@@ -59,11 +59,10 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
     {
         var feature = Matching(await GetAsync(featureName, ct), ifMatch);
         var (sql, upstream) = await SqlInputsAsync(feature, ct);
-        var table = ValueTable.For(feature);
-        var qualified = feature.DuckDbView ?? $"{table.Schema}.{table.Table}_view";
-        var dot = qualified.IndexOf('.', StringComparison.Ordinal);
-        await values.CreateViewAsync(qualified[..dot], qualified[(dot + 1)..], sql, upstream, ct);
-        return new FeatureViewResult(featureName, qualified, upstream.Select(u => u.FeatureName).ToList());
+        // Always the feature's own name in the views schema: a view can never replace another feature's object (ADR 0019).
+        var view = DuckDbNames.ViewOf(featureName);
+        await values.CreateViewAsync(DuckDbNames.ViewSchema, featureName, sql, upstream, ct);
+        return new FeatureViewResult(featureName, view, upstream.Select(u => u.FeatureName).ToList());
     }
 
     public async Task<(ValueScope Scope, ValueQuery Query)> PrepareReadAsync(string featureName, ReadOptions options, CancellationToken ct)
@@ -228,16 +227,7 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
         if (feature.Transformation is not { TransformationType: TransformationType.Sql } transformation)
             throw new RuleViolationException("Not a SQL feature.",
                 $"'{feature.FeatureName}' has no sql transformation; only SQL features can be materialized by the registry. Push its values instead.");
-        var refs = await values.AnalyzeSqlAsync(transformation.Code, ct);
-        if (refs.Error is { } error)
-            throw new RuleViolationException("The SQL cannot be run.", error);
-        var undeclared = refs.Tables.Where(t => !feature.UpstreamFeatures.Contains(t)).ToList();
-        if (undeclared.Count > 0)
-            throw new RuleViolationException("The SQL reads features that are not declared upstream.",
-                $"Declare them in upstream_features (PUT) so lineage stays true, or remove them from the SQL: {string.Join(", ", undeclared)}.")
-            {
-                Extensions = new Dictionary<string, object?> { ["undeclared_upstream"] = undeclared, ["upstream_features"] = feature.UpstreamFeatures },
-            };
+        var refs = await sqlCheck.CheckAsync(transformation.Code, feature.UpstreamFeatures, ct);
         var upstream = new List<UpstreamInput>();
         foreach (var name in refs.Tables)
         {
@@ -245,7 +235,7 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
             var upVersions = await versions.ListAsync(name, ct);
             upstream.Add(new UpstreamInput(name, ValueTable.For(up), ContractMajor(Resolve(up, upVersions, up.CurrentVersion, "version"), upVersions)));
         }
-        return (transformation.Code, upstream);
+        return (refs.Sql, upstream);
     }
 
     private async Task<ValueScope> ScopeAsync(string featureName, string? version, CancellationToken ct)

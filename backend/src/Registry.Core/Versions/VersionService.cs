@@ -11,7 +11,7 @@ namespace Registry.Core.Versions;
 /// that produced a value, history is never rewritten, and a rollback is a new version.
 /// </summary>
 public sealed class VersionService(IFeatureStore features, IVersionStore versions, ILineageStore lineage, TimeProvider clock,
-    Values.ContractCache contracts)
+    Values.ContractCache contracts, Values.SqlFeatureCheck sqlCheck)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
@@ -36,6 +36,7 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
             ThrowIfArchived(current, "publish a version of");
             // Rules are checked against this feature's data type, so they are validated here, not by the validator.
             FeatureService.ThrowIfInvalid(new VersionRulesValidator(current.DataType).Validate(request));
+            if (request.Transformation is not null) await sqlCheck.CheckAsync(request.Transformation.ToDomain(), current.UpstreamFeatures, ct);
             var existing = await versions.ListAsync(featureName, ct);
             var highest = SemVer.Highest(existing);
             var next = requested ?? SemVer.Bump(highest, request.Bump!.Value);

@@ -13,7 +13,7 @@ namespace Registry.DuckDb.Training;
 /// (entity_id, ts ≥ event_ts) against the rows a read would return (as of an instant, in one contract), in groups
 /// so that a thousand features do not make one thousand-join plan. Rows come back in the labels' order.
 /// </summary>
-public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions options) : ITrainingStore
+public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) : ITrainingStore
 {
     /// <summary>Features per ASOF query: one plan stays small, the number of passes over the labels stays low.</summary>
     private const int GroupSize = 25;
@@ -43,8 +43,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
             await CsvRows.WriteAsync(["entity_id", "ts", .. features.Select(f => f.FeatureName)], BuildAsync(labels, features, asOf, ct), output, ct);
             return;
         }
-        var file = Path.Combine(options.TempDirectory, $"training_{Guid.NewGuid():N}.parquet");
-        Directory.CreateDirectory(options.TempDirectory);
+        var file = staging.NewFile("training", ValueFormat.Parquet);
         try
         {
             await using (var session = await PrepareAsync(labels, features, asOf, ct))
@@ -85,8 +84,8 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
             }
             var columns = string.Join(", ", features.Select((f, i) => $"p{i / GroupSize}.{ValueSql.Q("v" + i)} AS {ValueSql.Q(f.FeatureName)}"));
             var joins = string.Concat(Enumerable.Range(0, (features.Count + GroupSize - 1) / GroupSize)
-                .Select(g => $" JOIN temp.{ValueSql.Q($"{session.Labels}_p{g}")} p{g} ON p{g}.row_no = l.row_no"));
-            session.FinalSelect = $"SELECT l.entity_id, l.ts{(columns.Length > 0 ? ", " + columns : "")} FROM temp.{ValueSql.Q(session.Labels)} l{joins} ORDER BY l.row_no";
+                .Select(g => $" JOIN temp.main.{ValueSql.Q($"{session.Labels}_p{g}")} p{g} ON p{g}.row_no = l.row_no"));
+            session.FinalSelect = $"SELECT l.entity_id, l.ts{(columns.Length > 0 ? ", " + columns : "")} FROM temp.main.{ValueSql.Q(session.Labels)} l{joins} ORDER BY l.row_no";
             return session;
         }
         catch
@@ -114,7 +113,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
                 // Only the labels' entities, and for each (entity, event time) the row a read would return.
                 body = $"SELECT entity_id, event_ts, value FROM {ValueSql.Target(f.Table)} WHERE contract_major = ?" +
                        (asOf is null ? "" : " AND ingested_at <= ?") +
-                       $" AND entity_id IN (SELECT DISTINCT entity_id FROM temp.{ValueSql.Q(labels)})" +
+                       $" AND entity_id IN (SELECT DISTINCT entity_id FROM temp.main.{ValueSql.Q(labels)})" +
                        $" {ValueSql.NewestIngest}";
                 args.Add(f.ContractMajor);
                 if (asOf is { } a) args.Add(a);
@@ -127,7 +126,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
                 : $"{alias}.value";
             select.Append($", {value} AS {ValueSql.Q("v" + index)}");
         }
-        return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS WITH {string.Join(", ", ctes)} SELECT {select} FROM temp.{ValueSql.Q(labels)} l{joins}", args);
+        return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS WITH {string.Join(", ", ctes)} SELECT {select} FROM temp.main.{ValueSql.Q(labels)} l{joins}", args);
     }
 
     /// <summary>Which value tables exist: a feature without values has none yet.</summary>
@@ -160,7 +159,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
                 }
                 break;
             case LabelSource.Upload upload:
-                var file = Uploads.PathFor(options, session.Labels, upload.Format);
+                var file = staging.NewFile("labels", upload.Format);
                 session.File = file;
                 await Uploads.SpoolAsync(upload.Body, file, ct);
                 var what = Uploads.What(upload.Format);
@@ -207,7 +206,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, ValueStoreOptions opt
         {
             try
             {
-                foreach (var t in Temp.Append(Labels)) Connection.Execute($"DROP TABLE IF EXISTS temp.{ValueSql.Q(t)}");
+                foreach (var t in Temp.Append(Labels)) Connection.Execute($"DROP TABLE IF EXISTS temp.main.{ValueSql.Q(t)}");
             }
             catch (DuckDbException) { /* dies with the connection */ }
             finally

@@ -11,7 +11,7 @@ namespace Registry.DuckDb.Values;
 /// Feature values in one DuckDB file. Writes to one feature are serialized (they update its latest-value table);
 /// writes to different features run in parallel. Staging happens outside any lock, on the request's own connection.
 /// </summary>
-public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions options, TimeProvider clock) : IValueStore
+public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions options, StagingArea staging, TimeProvider clock) : IValueStore
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastIngest = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _ready = new(StringComparer.Ordinal);
@@ -45,19 +45,19 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
             }
             else
             {
-                file = Uploads.PathFor(options, stage, format);
+                file = staging.NewFile("upload", format);
                 var csv = format == ValueFormat.Csv;
                 // A CSV stage is made by one CREATE TABLE AS in file order, so its rowid numbers the rows.
                 batch = new StagedBatch(c, stage, file) { RowNo = csv ? ValueSql.RowId : "row_no" };
                 await Uploads.SpoolAsync(body, file, ct);
                 var what = Uploads.What(format);
-                string staging;
+                string stagingSql;
                 if (csv)
                 {
                     // Sniffed once; the staging then reads with the dialect found instead of sniffing the file again.
                     var layout = Uploads.Read(file, format, () => Uploads.SniffCsv(c, file));
                     CheckColumns(layout.Columns, what);
-                    staging = ValueSql.Stage(stage, layout.Source(file), dataType, SourceType.Text, SourceType.Text, rowNumber: null);
+                    stagingSql = ValueSql.Stage(stage, layout.Source(file), dataType, SourceType.Text, SourceType.Text, rowNumber: null);
                 }
                 else
                 {
@@ -65,11 +65,11 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
                     SourceType Kind(string column) => columns[column] == "TIMESTAMP" ? SourceType.Timestamp : SourceType.Other;
                     // Parquet numbers its rows itself, which is cheaper than a window over the scan; CheckColumns has
                     // already refused any column besides the three, so the extra one cannot clash with the file's own.
-                    staging = ValueSql.Stage(stage, $"read_parquet({DuckDbConnection.Literal(file)}, file_row_number = true)", dataType,
+                    stagingSql = ValueSql.Stage(stage, $"read_parquet({DuckDbConnection.Literal(file)}, file_row_number = true)", dataType,
                         Kind("event_ts"), Kind("value"), rowNumber: "file_row_number");
                 }
                 using (ct.Register(c.Interrupt))
-                    Uploads.Read(file, format, () => c.Execute(staging));
+                    Uploads.Read(file, format, () => c.Execute(stagingSql));
                 ReadStageErrors(c, batch, dataType, csvLines: csv);
             }
             if (batch.ErrorCount == 0) CheckDuplicates(c, batch);
@@ -95,16 +95,12 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         try
         {
             var (source, args) = QuerySource(c, sql, upstream, from, to, inlineMajor: false);
-            try
+            SqlLimits.Run(c, options, ct, () =>
             {
                 CheckColumns(c, source, "The SQL's result", args);
                 using var statement = c.Prepare(ValueSql.Stage(batch.Stage, source, dataType));
-                using (ct.Register(c.Interrupt)) statement.BindAll([.. args]).ExecuteNonQuery();
-            }
-            catch (DuckDbException e)
-            {
-                throw new RuleViolationException("The SQL failed in DuckDB.", e.Message);
-            }
+                statement.BindAll([.. args]).ExecuteNonQuery();
+            });
             ReadStageErrors(c, batch, dataType, csvLines: false);
             if (batch.ErrorCount == 0) CheckDuplicates(c, batch);
             return batch;
@@ -119,7 +115,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
     public Task<IReadOnlyList<RuleMeasure>> MeasureAsync(IStagedBatch batch, IReadOnlyList<RuleSpec> rules, CancellationToken ct)
     {
         var b = (StagedBatch)batch;
-        var relation = $"SELECT {b.RowNo} AS row_no, entity_id, event_ts, value FROM temp.{ValueSql.Q(b.Stage)}";
+        var relation = $"SELECT {b.RowNo} AS row_no, entity_id, event_ts, value FROM temp.main.{ValueSql.Q(b.Stage)}";
         return Task.FromResult<IReadOnlyList<RuleMeasure>>(rules.Select(r => RuleSql.Measure(b.Connection, relation, [], r, hasRowNo: true)).ToList());
     }
 
@@ -143,7 +139,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         try
         {
             DateTimeOffset min, max;
-            using (var r = c.Query($"SELECT min(event_ts), max(event_ts) FROM temp.{ValueSql.Q(b.Stage)}"))
+            using (var r = c.Query($"SELECT min(event_ts), max(event_ts) FROM temp.main.{ValueSql.Q(b.Stage)}"))
             {
                 r.Read();
                 (min, max) = (r.GetTimestamp(0), r.GetTimestamp(1));
@@ -183,7 +179,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         {
             c.Rollback();
             gate.Release();
-            try { c.Execute($"DROP TABLE IF EXISTS temp.{ValueSql.Q(changed)}"); } catch (DuckDbException) { /* dies with the connection */ }
+            try { c.Execute($"DROP TABLE IF EXISTS temp.main.{ValueSql.Q(changed)}"); } catch (DuckDbException) { /* dies with the connection */ }
         }
     }
 
@@ -210,8 +206,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
             await CsvExport.WriteAsync(ReadAsync(table, query, ct), output, ct);
             return;
         }
-        var file = Path.Combine(options.TempDirectory, $"export_{Guid.NewGuid():N}.parquet");
-        Directory.CreateDirectory(options.TempDirectory);
+        var file = staging.NewFile("export", ValueFormat.Parquet);
         try
         {
             using (var c = db.Rent())
@@ -229,9 +224,9 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
                 try
                 {
                     using (var s = c.Prepare($"CREATE TEMP TABLE {ValueSql.Q(export)} AS {select}")) s.BindAll([.. args]).ExecuteNonQuery();
-                    c.Execute($"COPY temp.{ValueSql.Q(export)} TO {DuckDbConnection.Literal(file)} (FORMAT parquet)");
+                    c.Execute($"COPY temp.main.{ValueSql.Q(export)} TO {DuckDbConnection.Literal(file)} (FORMAT parquet)");
                 }
-                finally { c.Execute($"DROP TABLE IF EXISTS temp.{ValueSql.Q(export)}"); }
+                finally { c.Execute($"DROP TABLE IF EXISTS temp.main.{ValueSql.Q(export)}"); }
             }
             await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             await fs.CopyToAsync(output, 1 << 16, ct);
@@ -321,7 +316,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
     public Task<SqlReferences> AnalyzeSqlAsync(string sql, CancellationToken ct)
     {
         using var c = db.Rent();
-        return Task.FromResult(SqlAnalyzer.Analyze(c, TrimSql(sql)));
+        return Task.FromResult(SqlAnalyzer.Analyze(c, sql));
     }
 
     public Task CreateViewAsync(string schema, string view, string sql, IReadOnlyList<UpstreamInput> upstream, CancellationToken ct)
@@ -332,15 +327,24 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         Ddl.Wait(ct);
         try
         {
-            c.Execute($"CREATE SCHEMA IF NOT EXISTS {ValueSql.Q(schema)}; " +
-                      $"CREATE OR REPLACE VIEW {ValueSql.Q(schema)}.{ValueSql.Q(view)} AS SELECT entity_id, event_ts, value FROM {source}");
-        }
-        catch (DuckDbException e)
-        {
-            throw new RuleViolationException("The SQL failed in DuckDB.", e.Message);
+            c.Execute($"CREATE SCHEMA IF NOT EXISTS {ValueSql.Q(schema)}");
+            var existing = ObjectType(c, schema, view);
+            if (existing is not null and not "VIEW")
+                throw new ConflictException("The view's name is taken.",
+                    $"{schema}.{view} is a {existing.ToLowerInvariant()} the registry did not create as this feature's view; it is left as it is.");
+            // Binding the view runs no query, but a hostile one can still make binding slow: it gets the same limits.
+            SqlLimits.Run(c, options, ct, () =>
+                c.Execute($"CREATE OR REPLACE VIEW {ValueSql.Q(schema)}.{ValueSql.Q(view)} AS SELECT entity_id, event_ts, value FROM {source}"));
         }
         finally { Ddl.Release(); }
         return Task.CompletedTask;
+    }
+
+    /// <summary>TABLE, VIEW, or null when no object of the values database has that name.</summary>
+    private static string? ObjectType(DuckDbConnection c, string schema, string name)
+    {
+        using var r = c.Prepared(ValueSql.ObjectType).BindAll(schema, name).ExecuteReader();
+        return r.Read() ? r.GetString(0) : null;
     }
 
     /// <summary>
@@ -371,10 +375,10 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         if (to is { } t) { where.Add("CAST(q.event_ts AS TIMESTAMP) < ?"); args.Add(t); }
         var with = ctes.Count > 0 ? "WITH " + string.Join(", ", ctes) + " " : "";
         var filter = where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "";
-        return ($"({with}SELECT q.* FROM ({TrimSql(sql)}) AS q{filter})", args);
+        // The SQL here is the checked statement as DuckDB printed it back from its parse tree (SqlAnalyzer), on lines of
+        // its own so that nothing in it can comment out or close what surrounds it.
+        return ($"({with}SELECT q.* FROM (\n{sql}\n) AS q{filter})", args);
     }
-
-    private static string TrimSql(string sql) => sql.Trim().TrimEnd(';').Trim();
 
     private (string Relation, List<object?> Args) CurrentOrEmpty(DuckDbConnection c, ValueTable table, int major,
         DateTimeOffset? from, DateTimeOffset? to, bool withMeta)
@@ -493,9 +497,16 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
     private void Ensure(DuckDbConnection c, ValueTable t)
     {
         if (_ready.ContainsKey(t.QualifiedName)) return;
+        // Definitions registered before ADR 0019 may name any schema; one the engine or the store uses is never created.
+        if (DuckDbNames.ReservedSchemas.Contains(t.Schema))
+            throw new ConflictException("The feature's DuckDB table is in a reserved schema.",
+                $"'{t.FeatureName}' stores its values in {t.QualifiedName}, a schema the engine or the registry uses; an operator must move its values to {DuckDbNames.TableOf(t.FeatureName)}.");
         Ddl.Wait();
         try
         {
+            if (ObjectType(c, t.Schema, t.Table) is "VIEW")
+                throw new ConflictException("The feature's DuckDB table name is taken.",
+                    $"{t.QualifiedName} is a view the registry did not create as this feature's table; an operator must drop it.");
             bool latestExisted;
             using (var r = c.Prepared(ValueSql.Columns).BindAll(ValueSql.LatestSchema, t.FeatureName).ExecuteReader()) latestExisted = r.Read();
             c.Execute(ValueSql.CreateTables(t));
@@ -528,8 +539,22 @@ public sealed class ValueStoreOptions
     /// <summary>The DuckDB database file.</summary>
     public string Path { get; set; } = ".data/values.duckdb";
 
-    /// <summary>Where uploaded CSV/Parquet bodies and Parquet exports are spooled while DuckDB reads or writes them.</summary>
-    public string TempDirectory { get; set; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "registry-values");
+    /// <summary>
+    /// The folder under which this instance's staging folder is made (uploads and exports spooled while DuckDB reads or
+    /// writes them); by default the values file's folder. See <see cref="StagingArea"/>.
+    /// </summary>
+    public string? TempDirectory { get; set; }
+
+    /// <summary>Other folders the engine may write and read (the snapshot root); nothing else on the host is reachable.</summary>
+    public List<string> ExtraAllowedDirectories { get; set; } = [];
+
+    /// <summary>DuckDB's memory_limit: what every query together may hold before spilling or failing (a SQL feature's cap).</summary>
+    public string MemoryLimit { get; set; } = DefaultMemoryLimit;
+
+    public const string DefaultMemoryLimit = "4GB";
+
+    /// <summary>How long a SQL feature's query (materialize, view, check) may run before it is interrupted.</summary>
+    public TimeSpan SqlTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 internal static class CsvExport

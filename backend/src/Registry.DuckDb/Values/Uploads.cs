@@ -9,16 +9,10 @@ namespace Registry.DuckDb.Values;
 /// </summary>
 internal static class Uploads
 {
-    /// <summary>The spool file for an upload; the caller deletes it.</summary>
-    public static string PathFor(ValueStoreOptions options, string name, ValueFormat format)
-    {
-        Directory.CreateDirectory(options.TempDirectory);
-        return Path.Combine(options.TempDirectory, $"{name}.{(format == ValueFormat.Csv ? "csv" : "parquet")}");
-    }
-
+    /// <summary>Streams the body to <paramref name="file"/> in the staging area (0600); the caller deletes it.</summary>
     public static async Task SpoolAsync(Stream body, string file, CancellationToken ct)
     {
-        await using (var fs = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        await using (var fs = StagingArea.Create(file))
             await body.CopyToAsync(fs, 1 << 16, ct);
         if (new FileInfo(file).Length == 0) throw InvalidInputException.For("body", "The body is empty.");
     }

@@ -63,6 +63,12 @@ internal static class ValueSql
         WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position
         """;
 
+    /// <summary>What occupies schema.name in the values database: TABLE or VIEW (nothing else can be created there).</summary>
+    public const string ObjectType = """
+        SELECT CASE WHEN table_type = 'VIEW' THEN 'VIEW' ELSE 'TABLE' END FROM information_schema.tables
+        WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?
+        """;
+
     /// <summary>
     /// The rows a read sees: for each (entity, event time) of one contract major, the row ingested last (up to as_of).
     /// Parameters in order: contract_major, [from], [to], [as_of], [entity ids as a JSON array].
