@@ -73,7 +73,10 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
         var (scope, query) = await values.PrepareReadAsync(featureName,
             new ReadOptions(entityId ?? [], from, to, asOf, version, limit), ct);
         if (format == ValueFormat.Json)
-            return Ok(new ValuesResponse(scope.FeatureName, scope.FeatureVersion, scope.ContractMajor, values.ReadAsync(scope, query, ct).Select(mapper.Config.GetMapFunction<ValueRow, ValueRowResponse>())));
+        {
+            var toWire = mapper.Config.GetMapFunction<ValueRow, ValueRowResponse>(); // looked up once, not per row
+            return Ok(new ValuesResponse(scope.FeatureName, scope.FeatureVersion, scope.ContractMajor, values.ReadAsync(scope, query, ct).Select(toWire)));
+        }
         FileBodies.Attach(Response, format, featureName);
         await values.ExportAsync(scope, query, format, Response.Body, ct);
         return new EmptyResult();
