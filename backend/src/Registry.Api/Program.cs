@@ -8,6 +8,8 @@ builder.AddRegistryValueStore();            // DuckDB: the file holding feature 
 builder.AddRegistrySnapshotFiles();         // Parquet snapshots: the folder they are written to
 builder.Services.AddRegistryServices();     // domain services (Registry.Core)
 builder.Services.AddRegistryApi();          // controllers, snake_case JSON, problem details
+builder.Services.AddRegistryValidation();   // FluentValidation: Registry.Core's validators run on every request body
+builder.Services.AddRegistryMapping();      // Mapster: wire responses from one explicit, compiled configuration
 builder.Services.AddRegistrySwagger();      // OpenAPI document and Swagger UI
 builder.Services.AddRegistryOperations(builder.Configuration); // body limits, health checks, metrics
 builder.AddRegistryAuth();                  // API keys and scopes, per-key rate limits

@@ -73,6 +73,47 @@ public sealed class BadInputTests(RegistryApiFactory factory) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task Messages_name_the_json_field_never_a_display_name()
+    {
+        var body = FeatureApi.Minimal("abc");
+        body["owner"] = "";
+        body["description"] = new string('d', 4001);
+        body["validation_rules"] = new JsonArray(new JsonObject { ["rule_type"] = "range", ["parameters"] = new JsonObject() });
+        var problem = await (await _client.PostJsonAsync(FeatureApi.Url, body.ToJsonString())).ExpectProblemAsync(400);
+        var errors = problem["errors"]!.AsObject();
+        Assert.Equal("'owner' must not be empty.", (string?)errors["owner"]![0]);
+        Assert.StartsWith("The length of 'description' must be 4000 characters or fewer.", (string?)errors["description"]![0]);
+        Assert.NotNull(errors["validation_rules[0].parameters"]);
+        Assert.DoesNotContain("Owner", errors.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Nested_fields_are_named_by_their_json_path()
+    {
+        var body = """{"feature_set_name": "set_paths", "owner": "o", "members": [{"feature_name": "abc"}, {"feature_name": "Bad Name"}]}""";
+        var problem = await (await _client.PostJsonAsync("/api/v1/feature-sets", body)).ExpectProblemAsync(400);
+        var errors = problem["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("members[1].feature_name"), errors.ToJsonString());
+        Assert.Single(errors);
+    }
+
+    [Fact]
+    public async Task A_missing_field_is_named_as_sent()
+    {
+        var body = """{"version": "1.1.0", "members": [{"feature_name": "abc"}]}""";
+        var problem = await (await _client.PostJsonAsync("/api/v1/feature-sets/no_such_set/versions", body)).ExpectProblemAsync(400);
+        Assert.Equal("'created_by' must not be empty.", (string?)problem["errors"]!["created_by"]![0]);
+    }
+
+    [Fact]
+    public async Task An_optional_body_is_validated_when_sent()
+    {
+        var body = new JsonObject { ["reason"] = new string('r', 2001) };
+        var problem = await (await _client.PostJsonAsync($"{FeatureApi.Url}/abc/rollback?target_version=1.0.0", body.ToJsonString())).ExpectProblemAsync(400);
+        Assert.StartsWith("The length of 'reason' must be 2000 characters or fewer.", (string?)problem["errors"]!["reason"]![0]);
+    }
+
+    [Fact]
     public async Task Enum_errors_list_the_allowed_values()
     {
         var body = """{"feature_name": "abc", "feature_type": "crystal_ball", "data_type": "float", "owner": "o"}""";

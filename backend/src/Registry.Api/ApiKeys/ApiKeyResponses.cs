@@ -1,3 +1,4 @@
+using Mapster;
 using Registry.Core.Auth;
 
 namespace Registry.Api.ApiKeys;
@@ -24,12 +25,20 @@ public sealed record CreatedApiKeyResponse(
 /// <summary>One page of keys, oldest first, with the total.</summary>
 public sealed record ApiKeyListResponse(IReadOnlyList<ApiKeyResponse> ApiKeys, long Total, int Skip, int Limit);
 
-internal static class ApiKeyMapping
+internal sealed class ApiKeyMappings : IRegister
 {
-    public static ApiKeyResponse ToResponse(this ApiKey k) => new(k.KeyId, k.Name, k.Scopes, k.CreatedBy, k.CreatedAt, k.RevokedAt, k.RevokedBy);
-
-    public static CreatedApiKeyResponse ToResponse(this CreatedApiKey created) => new(
-        created.Secret, created.Key.KeyId, created.Key.Name, created.Key.Scopes, created.Key.CreatedBy, created.Key.CreatedAt);
+    public void Register(TypeAdapterConfig config)
+    {
+        // The stored key's SecretHash has no member here, and must never get one.
+        config.NewConfig<ApiKey, ApiKeyResponse>();
+        config.NewConfig<CreatedApiKey, CreatedApiKeyResponse>()
+            .Map(d => d.Key, s => s.Secret)
+            .Map(d => d.KeyId, s => s.Key.KeyId)
+            .Map(d => d.Name, s => s.Key.Name)
+            .Map(d => d.Scopes, s => s.Key.Scopes)
+            .Map(d => d.CreatedBy, s => s.Key.CreatedBy)
+            .Map(d => d.CreatedAt, s => s.Key.CreatedAt);
+    }
 }
 
 /// <summary>Request examples shown in Swagger UI.</summary>

@@ -1,3 +1,4 @@
+using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Core.Auth;
@@ -7,7 +8,7 @@ namespace Registry.Api.ApiKeys;
 /// <summary>API keys: create, list, read and revoke them (the `admin` scope).</summary>
 [Route("api/v1/api-keys")]
 [RequiresScope(ApiKeyScope.Admin)]
-public sealed class ApiKeysController(ApiKeyService keys) : RegistryControllerBase
+public sealed class ApiKeysController(ApiKeyService keys, IMapper mapper) : RegistryControllerBase
 {
     private const string KeyETag = "The key's revision, a strong tag (\"1\"; \"2\" once revoked). Send it back in `If-Match` to revoke only the key as you read it.";
 
@@ -24,7 +25,7 @@ public sealed class ApiKeysController(ApiKeyService keys) : RegistryControllerBa
     {
         var created = await keys.CreateAsync(request, User.ToCaller(), ct);
         Response.SetETag(created.Key.Revision);
-        return CreatedAtAction(nameof(GetApiKey), new { key_id = created.Key.KeyId }, created.ToResponse());
+        return CreatedAtAction(nameof(GetApiKey), new { key_id = created.Key.KeyId }, mapper.Map<CreatedApiKeyResponse>(created));
     }
 
     /// <summary>List API keys, oldest first, without their secrets.</summary>
@@ -38,7 +39,7 @@ public sealed class ApiKeysController(ApiKeyService keys) : RegistryControllerBa
         CancellationToken ct = default)
     {
         var page = await keys.ListAsync(includeRevoked, skip, limit, ct);
-        return new ApiKeyListResponse(page.Keys.Select(k => k.ToResponse()).ToList(), page.Total, skip, limit);
+        return new ApiKeyListResponse(mapper.Map<List<ApiKeyResponse>>(page.Keys), page.Total, skip, limit);
     }
 
     /// <summary>Get one API key (without its secret).</summary>
@@ -50,7 +51,7 @@ public sealed class ApiKeysController(ApiKeyService keys) : RegistryControllerBa
     {
         var key = await keys.GetAsync(keyId, ct);
         Response.SetETag(key.Revision);
-        return key.ToResponse();
+        return mapper.Map<ApiKeyResponse>(key);
     }
 
     /// <summary>Revoke an API key.</summary>
@@ -65,6 +66,6 @@ public sealed class ApiKeysController(ApiKeyService keys) : RegistryControllerBa
     {
         var key = await keys.RevokeAsync(keyId, Request.IfMatchRevision(), User.ToCaller(), ct);
         Response.SetETag(key.Revision);
-        return key.ToResponse();
+        return mapper.Map<ApiKeyResponse>(key);
     }
 }

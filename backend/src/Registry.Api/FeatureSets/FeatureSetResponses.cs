@@ -1,3 +1,5 @@
+using Mapster;
+using Registry.Api.Infrastructure;
 using Registry.Core.FeatureSets;
 
 namespace Registry.Api.FeatureSets;
@@ -32,19 +34,21 @@ public sealed record FeatureSetVersionResponse(
 /// <summary>A feature set's versions, newest first by SemVer precedence.</summary>
 public sealed record FeatureSetVersionListResponse(string FeatureSetName, string CurrentVersion, IReadOnlyList<FeatureSetVersionResponse> Versions, int Total, int Skip, int Limit);
 
-internal static class FeatureSetMapping
+internal sealed class FeatureSetMappings : IRegister
 {
-    private static List<FeatureSetMemberResponse> ToResponse(this IReadOnlyList<FeatureSetMember> members) =>
-        members.Select(m => new FeatureSetMemberResponse(m.FeatureName, m.FeatureVersion)).ToList();
-
-    public static FeatureSetResponse ToResponse(this FeatureSetDetails d) => new(
-        d.FeatureSet.FeatureSetName, d.FeatureSet.Description, d.FeatureSet.Owner, d.FeatureSet.Tags, d.FeatureSet.CurrentVersion,
-        d.Current.Members.ToResponse(), d.FeatureSet.CreatedAt, d.FeatureSet.UpdatedAt);
-
-    public static FeatureSetVersionResponse ToResponse(this FeatureSetVersion v, string currentVersion) => new(
-        v.FeatureSetName, v.Version, v.Members.ToResponse(), v.Changelog, v.CreatedBy, v.CreatedAt, v.Version == currentVersion);
-
-    public static FeatureSetVersionListResponse ToResponse(this FeatureSetVersionPage page, int skip, int limit) => new(
-        page.FeatureSet.FeatureSetName, page.FeatureSet.CurrentVersion,
-        page.Versions.Select(v => v.ToResponse(page.FeatureSet.CurrentVersion)).ToList(), page.Total, skip, limit);
+    public void Register(TypeAdapterConfig config)
+    {
+        config.NewConfig<FeatureSetMember, FeatureSetMemberResponse>();
+        config.NewConfig<FeatureSetDetails, FeatureSetResponse>()
+            .Map(d => d.FeatureSetName, s => s.FeatureSet.FeatureSetName)
+            .Map(d => d.Description, s => s.FeatureSet.Description)
+            .Map(d => d.Owner, s => s.FeatureSet.Owner)
+            .Map(d => d.Tags, s => s.FeatureSet.Tags)
+            .Map(d => d.CurrentVersion, s => s.FeatureSet.CurrentVersion)
+            .Map(d => d.Members, s => s.Current.Members)
+            .Map(d => d.CreatedAt, s => s.FeatureSet.CreatedAt)
+            .Map(d => d.UpdatedAt, s => s.FeatureSet.UpdatedAt);
+        config.NewConfig<FeatureSetVersion, FeatureSetVersionResponse>()
+            .Map(d => d.IsCurrent, s => s.Version == MapParameters.CurrentVersion());
+    }
 }

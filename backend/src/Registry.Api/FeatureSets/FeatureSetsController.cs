@@ -1,3 +1,4 @@
+using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Core.FeatureSets;
@@ -6,7 +7,7 @@ namespace Registry.Api.FeatureSets;
 
 /// <summary>Feature sets: named, versioned groups of features, each pinned to a feature version, that models train and serve on.</summary>
 [Route("api/v1/feature-sets")]
-public sealed class FeatureSetsController(FeatureSetService featureSets) : RegistryControllerBase
+public sealed class FeatureSetsController(FeatureSetService featureSets, IMapper mapper) : RegistryControllerBase
 {
     private const string SetETag = "The set's current version, a strong tag (e.g. \"1.0.0\"). Send it back in `If-Match` to publish only if nobody else published since.";
 
@@ -26,7 +27,7 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
     {
         var created = await featureSets.CreateAsync(request, ct);
         Response.SetETag(created.FeatureSet.CurrentVersion);
-        return CreatedAtAction(nameof(GetFeatureSet), new { feature_set_name = created.FeatureSet.FeatureSetName }, created.ToResponse());
+        return CreatedAtAction(nameof(GetFeatureSet), new { feature_set_name = created.FeatureSet.FeatureSetName }, mapper.Map<FeatureSetResponse>(created));
     }
 
     /// <summary>List feature sets, filtered and paged, each with its current members.</summary>
@@ -41,7 +42,7 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
         CancellationToken ct = default)
     {
         var page = await featureSets.ListAsync(new FeatureSetListQuery(owner, tag, skip, limit), ct);
-        return new FeatureSetListResponse(page.FeatureSets.Select(s => s.ToResponse()).ToList(), page.Total, skip, limit);
+        return new FeatureSetListResponse(mapper.Map<List<FeatureSetResponse>>(page.FeatureSets), page.Total, skip, limit);
     }
 
     /// <summary>Get a feature set with its current version's members.</summary>
@@ -55,7 +56,7 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
     {
         var set = await featureSets.GetAsync(featureSetName, ct);
         Response.SetETag(set.FeatureSet.CurrentVersion);
-        return set.ToResponse();
+        return mapper.Map<FeatureSetResponse>(set);
     }
 
     /// <summary>List a feature set's versions, newest first by SemVer precedence.</summary>
@@ -67,8 +68,13 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
         [FromRoute(Name = "feature_set_name")] string featureSetName,
         [FromQuery(Name = "skip")] int skip = 0,
         [FromQuery(Name = "limit")] int limit = FeatureSetService.DefaultVersionLimit,
-        CancellationToken ct = default) =>
-        (await featureSets.ListVersionsAsync(featureSetName, skip, limit, ct)).ToResponse(skip, limit);
+        CancellationToken ct = default)
+    {
+        var page = await featureSets.ListVersionsAsync(featureSetName, skip, limit, ct);
+        var current = page.FeatureSet.CurrentVersion;
+        return new FeatureSetVersionListResponse(page.FeatureSet.FeatureSetName, current,
+            mapper.From(page.Versions).WithCurrentVersion(current).AdaptToType<List<FeatureSetVersionResponse>>(), page.Total, skip, limit);
+    }
 
     /// <summary>Get one version of a feature set with its pinned members.</summary>
     /// <remarks>`version` is SemVer 2.0; build metadata does not distinguish versions, so 1.0.0+abc finds 1.0.0.</remarks>
@@ -79,7 +85,7 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
         [FromRoute(Name = "feature_set_name")] string featureSetName, [FromRoute(Name = "version")] string version, CancellationToken ct)
     {
         var (found, current) = await featureSets.GetVersionWithCurrentAsync(featureSetName, version, ct);
-        return found.ToResponse(current);
+        return mapper.From(found).WithCurrentVersion(current).AdaptToType<FeatureSetVersionResponse>();
     }
 
     /// <summary>Publish a new version of a feature set.</summary>
@@ -103,6 +109,6 @@ public sealed class FeatureSetsController(FeatureSetService featureSets) : Regis
         var version = await featureSets.PublishVersionAsync(featureSetName, request, Request.IfMatchTag(), ct);
         Response.SetETag(version.Version);
         return CreatedAtAction(nameof(GetFeatureSetVersion), new { feature_set_name = featureSetName, version = version.Version },
-            version.ToResponse(version.Version));
+            mapper.From(version).WithCurrentVersion(version.Version).AdaptToType<FeatureSetVersionResponse>());
     }
 }

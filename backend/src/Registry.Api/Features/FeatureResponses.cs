@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mapster;
 using Registry.Core.Features;
 
 namespace Registry.Api.Features;
@@ -34,12 +35,14 @@ public sealed record ValidationRuleResponse(RuleType RuleType, IReadOnlyDictiona
 /// <summary>One page of features, with the total matching the filters.</summary>
 public sealed record FeatureListResponse(IReadOnlyList<FeatureResponse> Features, long Total, int Skip, int Limit);
 
-internal static class FeatureMapping
+internal sealed class FeatureMappings : IRegister
 {
-    public static FeatureResponse ToResponse(this FeatureDefinition f) => new(
-        f.FeatureName, f.CurrentVersion, f.FeatureType, f.DataType, f.Status, f.Description, f.Owner, f.Tags, f.Entity,
-        f.Transformation is { } t ? new TransformationResponse(t.TransformationType, t.Code, t.Parameters) : null,
-        f.ValidationRules.Select(r => new ValidationRuleResponse(r.RuleType, r.Parameters, r.IsBlocking)).ToList(),
-        f.UpstreamFeatures, f.DownstreamFeatures, f.DuckDbTable, f.DuckDbView, f.ValidationPolicy, f.UsageCount, f.LastUsedAt,
-        f.CreatedAt, f.UpdatedAt, f.DeprecatedAt);
+    public void Register(TypeAdapterConfig config)
+    {
+        config.NewConfig<FeatureDefinition, FeatureResponse>()
+            .Map(d => d.DuckdbTable, s => s.DuckDbTable)
+            .Map(d => d.DuckdbView, s => s.DuckDbView);
+        config.NewConfig<Transformation, TransformationResponse>();
+        config.NewConfig<ValidationRule, ValidationRuleResponse>();
+    }
 }

@@ -1,3 +1,4 @@
+using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Api.Lineage;
@@ -9,7 +10,7 @@ namespace Registry.Api.Features;
 
 /// <summary>Feature definitions: register, find, describe, and move through the lifecycle.</summary>
 [Route("api/v1/features")]
-public sealed class FeaturesController(FeatureService features) : RegistryControllerBase
+public sealed class FeaturesController(FeatureService features, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Register a feature definition.</summary>
     /// <remarks>The feature starts as a draft at version 1.0.0. Upstream features must exist. The name stays reserved forever.</remarks>
@@ -24,7 +25,7 @@ public sealed class FeaturesController(FeatureService features) : RegistryContro
     {
         var feature = await features.CreateAsync(request, ct);
         Response.SetETag(feature.Revision);
-        return CreatedAtAction(nameof(GetFeature), new { feature_name = feature.FeatureName }, feature.ToResponse());
+        return CreatedAtAction(nameof(GetFeature), new { feature_name = feature.FeatureName }, mapper.Map<FeatureResponse>(feature));
     }
 
     /// <summary>List features, filtered and paged.</summary>
@@ -43,7 +44,7 @@ public sealed class FeaturesController(FeatureService features) : RegistryContro
     {
         var tagList = (tags ?? []).OfType<string>().SelectMany(t => t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
         var page = await features.ListAsync(new FeatureListQuery(featureType, status, owner, tagList, search, skip, limit), ct);
-        return new FeatureListResponse(page.Features.Select(f => f.ToResponse()).ToList(), page.Total, skip, limit);
+        return new FeatureListResponse(mapper.Map<List<FeatureResponse>>(page.Features), page.Total, skip, limit);
     }
 
     /// <summary>Get one feature definition, now or as it stood at an instant.</summary>
@@ -60,7 +61,7 @@ public sealed class FeaturesController(FeatureService features) : RegistryContro
     {
         var feature = asOf is { } instant ? await features.GetAsOfAsync(featureName, instant, ct) : await features.GetAsync(featureName, ct);
         Response.SetETag(feature.Revision);
-        return feature.ToResponse();
+        return mapper.Map<FeatureResponse>(feature);
     }
 
     /// <summary>Change a feature's metadata: description, owner, tags, upstream features.</summary>
@@ -79,7 +80,7 @@ public sealed class FeaturesController(FeatureService features) : RegistryContro
     {
         var feature = await features.UpdateAsync(featureName, request, Request.IfMatchRevision(), ct);
         Response.SetETag(feature.Revision);
-        return feature.ToResponse();
+        return mapper.Map<FeatureResponse>(feature);
     }
 
     /// <summary>Archive a feature (soft delete).</summary>
@@ -105,7 +106,7 @@ public sealed class FeaturesController(FeatureService features) : RegistryContro
     {
         var feature = await features.ActivateAsync(featureName, Request.IfMatchRevision(), ct);
         Response.SetETag(feature.Revision);
-        return feature.ToResponse();
+        return mapper.Map<FeatureResponse>(feature);
     }
 
     /// <summary>Deprecate a feature (or, with dry_run=true, see what it would affect).</summary>
@@ -123,9 +124,9 @@ public sealed class FeaturesController(FeatureService features) : RegistryContro
         [FromServices] LineageService lineage,
         CancellationToken ct)
     {
-        if (dryRun) return Ok((await lineage.GetImpactAsync(featureName, ct)).ToResponse());
+        if (dryRun) return Ok(mapper.Map<ImpactResponse>(await lineage.GetImpactAsync(featureName, ct)));
         var feature = await features.DeprecateAsync(featureName, Request.IfMatchRevision(), ct);
         Response.SetETag(feature.Revision);
-        return Ok(feature.ToResponse());
+        return Ok(mapper.Map<FeatureResponse>(feature));
     }
 }

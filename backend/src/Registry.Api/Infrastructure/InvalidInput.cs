@@ -8,9 +8,10 @@ using Registry.Core.Common;
 namespace Registry.Api.Infrastructure;
 
 /// <summary>
-/// Turns model-binding failures (malformed JSON, wrong types, unknown or missing fields) into the same
-/// 400 problem document the services produce: an `errors` map keyed by the snake_case field, with
-/// messages that name what was expected and never leak .NET type names.
+/// Turns ModelState into the same 400 problem document the services produce: an `errors` map keyed by the
+/// snake_case field, with messages that name what was expected and never leak .NET type names. ModelState holds
+/// binding failures (malformed JSON, wrong types, unknown fields) and the failures of the request's FluentValidation
+/// validator, which MVC runs on every bound body (ValidationSetup, ADR 0020).
 /// </summary>
 internal static partial class InvalidInput
 {

@@ -1,3 +1,4 @@
+using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Core.Lineage;
@@ -7,7 +8,7 @@ namespace Registry.Api.Lineage;
 /// <summary>Lineage and impact: who depends on a feature, before it changes.</summary>
 [Route("api/v1/features/{feature_name}")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-public sealed class LineageController(LineageService lineage) : RegistryControllerBase
+public sealed class LineageController(LineageService lineage, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Upstream and downstream lineage, direct or recursive.</summary>
     /// <remarks>Without recursive=true, direct neighbours only. Each node appears once, at its shortest depth.
@@ -21,7 +22,7 @@ public sealed class LineageController(LineageService lineage) : RegistryControll
         [FromQuery(Name = "direction")] LineageDirection direction = LineageDirection.Both,
         [FromQuery(Name = "depth")] int? depth = null,
         CancellationToken ct = default) =>
-        (await lineage.GetLineageAsync(featureName, recursive, direction, depth, ct)).ToResponse();
+        mapper.Map<LineageResponse>(await lineage.GetLineageAsync(featureName, recursive, direction, depth, ct));
 
     /// <summary>Impact analysis: every downstream feature, and every model and feature set that used this feature or any of them.</summary>
     /// <remarks>`feature_sets` lists every feature-set version (current or not) that includes the feature or one of its
@@ -29,5 +30,5 @@ public sealed class LineageController(LineageService lineage) : RegistryControll
     [HttpGet("impact")]
     [ProducesResponseType<ImpactResponse>(StatusCodes.Status200OK)]
     public async Task<ImpactResponse> GetImpact([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
-        (await lineage.GetImpactAsync(featureName, ct)).ToResponse();
+        mapper.Map<ImpactResponse>(await lineage.GetImpactAsync(featureName, ct));
 }

@@ -1,3 +1,4 @@
+using Mapster;
 using Registry.Core.Features;
 using Registry.Core.Lineage;
 
@@ -41,23 +42,26 @@ public sealed record ImpactResponse(
     IReadOnlyList<string> BlockingFeatures,
     IReadOnlyList<FeatureSetUseResponse> FeatureSets);
 
-internal static class LineageMapping
+internal sealed class LineageMappings : IRegister
 {
-    private static LineageNodeResponse ToResponse(this LineageNode n) => new(n.FeatureName, n.Status, n.Owner, n.CurrentVersion, n.Depth, n.Direction);
-
-    public static LineageResponse ToResponse(this LineageResult r) => new(
-        r.Feature.FeatureName, r.Feature.CurrentVersion, r.Recursive, r.Direction, r.Depth,
-        r.UpstreamFeatures, r.DownstreamFeatures, r.AllUpstream, r.AllDownstream, r.DirectDependentsCount, r.TotalDependentsCount,
-        r.Graph.Nodes.Select(n => n.ToResponse()).ToList(),
-        r.Graph.Edges.Select(e => new LineageEdgeResponse(e.Upstream, e.Downstream)).ToList(),
-        r.FeatureSets.ToResponse());
-
-    public static ImpactResponse ToResponse(this ImpactResult r) => new(
-        r.Feature.FeatureName, r.Feature.Status,
-        r.Downstream.Select(n => n.ToResponse()).ToList(),
-        r.Models.Select(m => new ModelUsageResponse(m.UsedByModel, m.ModelVersion, m.Environment, m.LastUsedAt, m.UsageCount, m.Features)).ToList(),
-        r.Downstream.Count, r.CanDeprecate, r.ActiveDirectDependents, r.FeatureSets.ToResponse());
-
-    private static List<FeatureSetUseResponse> ToResponse(this IReadOnlyList<FeatureSetUse> sets) =>
-        sets.Select(s => new FeatureSetUseResponse(s.FeatureSetName, s.Version, s.IsCurrent, s.FeatureName, s.FeatureVersion)).ToList();
+    public void Register(TypeAdapterConfig config)
+    {
+        config.NewConfig<LineageNode, LineageNodeResponse>();
+        config.NewConfig<LineageEdge, LineageEdgeResponse>()
+            .Map(d => d.From, s => s.Upstream)
+            .Map(d => d.To, s => s.Downstream);
+        config.NewConfig<FeatureSetUse, FeatureSetUseResponse>();
+        config.NewConfig<ModelUsage, ModelUsageResponse>();
+        config.NewConfig<LineageResult, LineageResponse>()
+            .Map(d => d.FeatureName, s => s.Feature.FeatureName)
+            .Map(d => d.CurrentVersion, s => s.Feature.CurrentVersion)
+            .Map(d => d.Nodes, s => s.Graph.Nodes)
+            .Map(d => d.Edges, s => s.Graph.Edges);
+        config.NewConfig<ImpactResult, ImpactResponse>()
+            .Map(d => d.FeatureName, s => s.Feature.FeatureName)
+            .Map(d => d.Status, s => s.Feature.Status)
+            .Map(d => d.DownstreamFeatures, s => s.Downstream)
+            .Map(d => d.TotalDownstreamCount, s => s.Downstream.Count)
+            .Map(d => d.BlockingFeatures, s => s.ActiveDirectDependents);
+    }
 }

@@ -1,3 +1,4 @@
+using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Core.Online;
@@ -6,7 +7,7 @@ namespace Registry.Api.Online;
 
 /// <summary>Online feature vectors: what a model reads at inference, the same features and contracts it was trained on.</summary>
 [Route("api/v1/feature-sets/{feature_set_name}/versions/{version}/online")]
-public sealed class OnlineController(OnlineService online) : RegistryControllerBase
+public sealed class OnlineController(OnlineService online, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Get the latest feature vector of each entity.</summary>
     /// <remarks>
@@ -30,5 +31,5 @@ public sealed class OnlineController(OnlineService online) : RegistryControllerB
         [FromQuery(Name = "entity_id")] string[]? entityId,
         [FromQuery(Name = "normalize_with")] string? normalizeWith,
         CancellationToken ct) =>
-        (await online.GetVectorsAsync(featureSetName, version, entityId ?? [], normalizeWith, ct)).ToResponse();
+        mapper.Map<OnlineVectorsResponse>(await online.GetVectorsAsync(featureSetName, version, entityId ?? [], normalizeWith, ct));
 }

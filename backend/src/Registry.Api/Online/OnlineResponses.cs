@@ -1,3 +1,4 @@
+using Mapster;
 using Registry.Core.Online;
 
 namespace Registry.Api.Online;
@@ -25,15 +26,26 @@ public sealed record OnlineVectorsResponse(
     DateTimeOffset ServedAt,
     IReadOnlyList<OnlineVectorResponse> Vectors);
 
-internal static class OnlineMapping
+internal sealed class OnlineMappings : IRegister
 {
-    public static OnlineVectorsResponse ToResponse(this OnlineVectors v) => new(
-        v.FeatureSetName,
-        v.FeatureSetVersion,
-        v.Members.Select(m => new OnlineFeatureResponse(m.FeatureName, m.FeatureVersion, m.ContractMajor)).ToList(),
-        v.NormalizedWith,
-        v.ServedAt,
-        v.Vectors.Select(e => Vector(v.Members, e)).ToList());
+    public void Register(TypeAdapterConfig config)
+    {
+        config.NewConfig<OnlineMember, OnlineFeatureResponse>();
+        config.NewConfig<OnlineVectors, OnlineVectorsResponse>()
+            .Map(d => d.Features, s => s.Members)
+            .Map(d => d.Vectors, s => OnlineVectorPivot.Vectors(s));
+    }
+}
+
+/// <summary>Hand-written because it is logic, not a copy: values by member position become maps keyed by feature name.</summary>
+internal static class OnlineVectorPivot
+{
+    public static List<OnlineVectorResponse> Vectors(OnlineVectors v)
+    {
+        var vectors = new List<OnlineVectorResponse>(v.Vectors.Count);
+        foreach (var e in v.Vectors) vectors.Add(Vector(v.Members, e));
+        return vectors;
+    }
 
     private static OnlineVectorResponse Vector(IReadOnlyList<OnlineMember> members, OnlineVector e)
     {

@@ -1,3 +1,4 @@
+using Mapster;
 using Registry.Api.Usage;
 using Registry.Core.Features;
 using Registry.Core.Snapshots;
@@ -77,32 +78,25 @@ public sealed record RecordedSnapshotUsageResponse(SnapshotUsageResponse Usage, 
 /// <summary>A snapshot's audit log, newest first.</summary>
 public sealed record SnapshotUsageListResponse(Guid SnapshotId, IReadOnlyList<SnapshotUsageResponse> Usage, long Total);
 
-internal static class SnapshotMapping
+internal sealed class SnapshotMappings : IRegister
 {
-    public static SnapshotResponse ToResponse(this Snapshot s) => new(
-        s.Id, s.FeatureSetName, s.FeatureSetVersion, s.From, s.To, s.Timeframe, s.EntityIds, s.RowCount,
-        ["entity_id", "ts", .. s.Features.Select(f => f.FeatureName)],
-        s.Features.Select(f => new SnapshotFeatureResponse(f.FeatureName, f.FeatureVersion, f.ContractMajor, f.DataType)).ToList(),
-        s.Files.Select(f => new SnapshotFileResponse(f.Path, f.Rows, f.Bytes, f.Sha256)).ToList(),
-        s.Checksum, s.CreatedBy, s.CreatedAt);
+    private static readonly string[] KeyColumns = ["entity_id", "ts"];
 
-    public static SnapshotListResponse ToResponse(this SnapshotPage page, int skip, int limit) => new(
-        page.Snapshots.Select(s => new SnapshotSummaryResponse(s.Id, s.FeatureSetName, s.FeatureSetVersion, s.From, s.To, s.Timeframe,
-            s.EntityIds, s.RowCount, s.FileCount, s.Bytes, s.Checksum, s.CreatedBy, s.CreatedAt)).ToList(),
-        page.Total, skip, limit);
-
-    public static SnapshotNormalizationResponse ToResponse(this SnapshotNormalization n) => new(
-        n.SnapshotId, n.FeatureSetName, n.FeatureSetVersion,
-        n.Features.Select(f => new FeatureNormalizationResponse(f.FeatureName, f.FeatureVersion, f.Count, f.Mean, f.Std, f.Min, f.Max)).ToList());
-
-    public static SnapshotUsageResponse ToResponse(this SnapshotUsage u) => new(
-        u.Id, u.SnapshotId, u.UsedByModel, u.ModelVersion, u.Environment, u.ExecutionId, u.UsageTimestamp, u.RecordedAt);
-
-    public static RecordedSnapshotUsageResponse ToResponse(this RecordedSnapshotUsage r) =>
-        new(r.Usage.ToResponse(), r.FeatureUsage.Select(u => u.ToResponse()).ToList());
-
-    public static SnapshotUsageListResponse ToResponse(this SnapshotUsagePage page, Guid id) =>
-        new(id, page.Usage.Select(u => u.ToResponse()).ToList(), page.Total);
+    public void Register(TypeAdapterConfig config)
+    {
+        config.NewConfig<SnapshotFile, SnapshotFileResponse>();
+        config.NewConfig<SnapshotFeature, SnapshotFeatureResponse>();
+        config.NewConfig<Snapshot, SnapshotResponse>()
+            .Map(d => d.SnapshotId, s => s.Id)
+            // The columns of every file: the two keys, then one per member, in member order.
+            .Map(d => d.Columns, s => KeyColumns.Concat(s.Features.Select(f => f.FeatureName)).ToList());
+        config.NewConfig<SnapshotSummary, SnapshotSummaryResponse>()
+            .Map(d => d.SnapshotId, s => s.Id);
+        config.NewConfig<FeatureNormalization, FeatureNormalizationResponse>();
+        config.NewConfig<SnapshotNormalization, SnapshotNormalizationResponse>();
+        config.NewConfig<SnapshotUsage, SnapshotUsageResponse>();
+        config.NewConfig<RecordedSnapshotUsage, RecordedSnapshotUsageResponse>();
+    }
 }
 
 /// <summary>Request examples shown in Swagger UI, over the feature set of FeatureSetExamples (tech_v1).</summary>

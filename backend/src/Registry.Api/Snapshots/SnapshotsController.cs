@@ -1,3 +1,4 @@
+using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Core.Snapshots;
@@ -10,7 +11,7 @@ namespace Registry.Api.Snapshots;
 /// </summary>
 [Route("api/v1")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-public sealed class SnapshotsController(SnapshotService snapshots) : RegistryControllerBase
+public sealed class SnapshotsController(SnapshotService snapshots, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Write a snapshot of a feature set version over a time range.</summary>
     /// <remarks>
@@ -37,7 +38,7 @@ public sealed class SnapshotsController(SnapshotService snapshots) : RegistryCon
         CancellationToken ct)
     {
         var snapshot = await snapshots.CreateAsync(featureSetName, version, request, ct);
-        return CreatedAtAction(nameof(GetSnapshot), new { snapshot_id = snapshot.Id }, snapshot.ToResponse());
+        return CreatedAtAction(nameof(GetSnapshot), new { snapshot_id = snapshot.Id }, mapper.Map<SnapshotResponse>(snapshot));
     }
 
     /// <summary>List snapshots, newest first.</summary>
@@ -50,13 +51,13 @@ public sealed class SnapshotsController(SnapshotService snapshots) : RegistryCon
         [FromQuery(Name = "skip")] int skip = 0,
         [FromQuery(Name = "limit")] int limit = SnapshotService.DefaultLimit,
         CancellationToken ct = default) =>
-        (await snapshots.ListAsync(new SnapshotListQuery(featureSet, skip, limit), ct)).ToResponse(skip, limit);
+        ListResponse(await snapshots.ListAsync(new SnapshotListQuery(featureSet, skip, limit), ct), skip, limit);
 
     /// <summary>Get a snapshot with its files, checksums and columns.</summary>
     [HttpGet("snapshots/{snapshot_id}")]
     [ProducesResponseType<SnapshotResponse>(StatusCodes.Status200OK)]
     public async Task<SnapshotResponse> GetSnapshot([FromRoute(Name = "snapshot_id")] string snapshotId, CancellationToken ct) =>
-        (await snapshots.GetAsync(SnapshotService.ParseId(snapshotId), ct)).ToResponse();
+        mapper.Map<SnapshotResponse>(await snapshots.GetAsync(SnapshotService.ParseId(snapshotId), ct));
 
     /// <summary>Get a snapshot's normalization statistics.</summary>
     /// <remarks>Per member, in order: `count` of non-null values, `mean`, `std`, `min`, `max` over the snapshot's rows.
@@ -65,7 +66,7 @@ public sealed class SnapshotsController(SnapshotService snapshots) : RegistryCon
     [HttpGet("snapshots/{snapshot_id}/normalization")]
     [ProducesResponseType<SnapshotNormalizationResponse>(StatusCodes.Status200OK)]
     public async Task<SnapshotNormalizationResponse> GetSnapshotNormalization([FromRoute(Name = "snapshot_id")] string snapshotId, CancellationToken ct) =>
-        (await snapshots.GetNormalizationAsync(SnapshotService.ParseId(snapshotId), ct)).ToResponse();
+        mapper.Map<SnapshotNormalizationResponse>(await snapshots.GetNormalizationAsync(SnapshotService.ParseId(snapshotId), ct));
 
     /// <summary>Record that a model trained on a snapshot.</summary>
     /// <remarks>Appends to the snapshot's audit log and, in the same transaction, records a use of each member feature
@@ -81,7 +82,7 @@ public sealed class SnapshotsController(SnapshotService snapshots) : RegistryCon
     {
         var id = SnapshotService.ParseId(snapshotId);
         var recorded = await snapshots.RecordUsageAsync(id, request, ct);
-        return CreatedAtAction(nameof(ListSnapshotUsage), new { snapshot_id = id }, recorded.ToResponse());
+        return CreatedAtAction(nameof(ListSnapshotUsage), new { snapshot_id = id }, mapper.Map<RecordedSnapshotUsageResponse>(recorded));
     }
 
     /// <summary>List the models trained on a snapshot (its audit log), newest first.</summary>
@@ -94,6 +95,10 @@ public sealed class SnapshotsController(SnapshotService snapshots) : RegistryCon
         CancellationToken ct = default)
     {
         var id = SnapshotService.ParseId(snapshotId);
-        return (await snapshots.ListUsageAsync(id, skip, limit, ct)).ToResponse(id);
+        var page = await snapshots.ListUsageAsync(id, skip, limit, ct);
+        return new SnapshotUsageListResponse(id, mapper.Map<List<SnapshotUsageResponse>>(page.Usage), page.Total);
     }
+
+    private SnapshotListResponse ListResponse(SnapshotPage page, int skip, int limit) =>
+        new(mapper.Map<List<SnapshotSummaryResponse>>(page.Snapshots), page.Total, skip, limit);
 }

@@ -1,3 +1,4 @@
+using Mapster;
 using Registry.Core.Training;
 
 namespace Registry.Api.Training;
@@ -11,13 +12,17 @@ public sealed record TrainingFeatureResponse(string FeatureName, string FeatureV
 public sealed record TrainingSetResponse(string? FeatureSet, string? FeatureSetVersion, IReadOnlyList<TrainingFeatureResponse> Features,
     DateTimeOffset? AsOf, IAsyncEnumerable<IReadOnlyDictionary<string, object?>> Rows);
 
-internal static class TrainingMapping
+internal sealed class TrainingMappings : IRegister
 {
-    public static TrainingSetResponse ToResponse(this TrainingSetPlan plan, IAsyncEnumerable<object?[]> rows) => new(
-        plan.FeatureSet, plan.FeatureSetVersion, plan.Features.Select(f => new TrainingFeatureResponse(f.FeatureName, f.FeatureVersion, f.ContractMajor, f.MaxStalenessMicros / 1e6)).ToList(),
-        plan.AsOf, Rows(plan, rows));
+    public void Register(TypeAdapterConfig config) =>
+        config.NewConfig<PinnedFeature, TrainingFeatureResponse>()
+            .Map(d => d.MaxStalenessSeconds, s => s.MaxStalenessMicros / 1e6);
+}
 
-    private static async IAsyncEnumerable<IReadOnlyDictionary<string, object?>> Rows(TrainingSetPlan plan, IAsyncEnumerable<object?[]> rows)
+/// <summary>Hand-written because it is logic, not a copy: positional rows streamed from the store become objects keyed by column.</summary>
+internal static class TrainingRows
+{
+    public static async IAsyncEnumerable<IReadOnlyDictionary<string, object?>> Of(TrainingSetPlan plan, IAsyncEnumerable<object?[]> rows)
     {
         await foreach (var row in rows)
         {

@@ -1,7 +1,8 @@
+using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
-using Registry.Core.Auth;
 using Registry.Api.Operations;
+using Registry.Core.Auth;
 using Registry.Core.Common;
 using Registry.Core.Training;
 using Registry.Core.Values;
@@ -12,7 +13,7 @@ namespace Registry.Api.Training;
 /// <remarks>Building a training set changes nothing (the POST carries the request), so a read key may.</remarks>
 [Route("api/v1/training-sets")]
 [RequiresScope(ApiKeyScope.Read)]
-public sealed class TrainingSetsController(TrainingService training) : RegistryControllerBase
+public sealed class TrainingSetsController(TrainingService training, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Build a training set from listed rows or a range.</summary>
     /// <remarks>
@@ -80,7 +81,8 @@ public sealed class TrainingSetsController(TrainingService training) : RegistryC
 
     private async Task<IActionResult> AnswerAsync(TrainingSetPlan plan, LabelSource labels, ValueFormat format, CancellationToken ct)
     {
-        if (format == ValueFormat.Json) return Ok(plan.ToResponse(training.BuildAsync(plan, labels, ct)));
+        if (format == ValueFormat.Json) return Ok(new TrainingSetResponse(plan.FeatureSet, plan.FeatureSetVersion, mapper.Map<List<TrainingFeatureResponse>>(plan.Features),
+            plan.AsOf, TrainingRows.Of(plan, training.BuildAsync(plan, labels, ct))));
         FileBodies.Attach(Response, format, "training-set");
         await training.ExportAsync(plan, labels, format, Response.Body, ct);
         return new EmptyResult();

@@ -1,3 +1,4 @@
+using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Core.Usage;
@@ -7,7 +8,7 @@ namespace Registry.Api.Usage;
 /// <summary>Usage statistics: which model used which feature version, and the figures per feature.</summary>
 [Route("api/v1/features")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-public sealed class UsageController(UsageService usage) : RegistryControllerBase
+public sealed class UsageController(UsageService usage, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Record that a model used a feature version.</summary>
     /// <remarks>The feature must exist (404) and the version must have been published (422). `usage_timestamp`
@@ -21,7 +22,7 @@ public sealed class UsageController(UsageService usage) : RegistryControllerBase
     public async Task<ActionResult<FeatureUsageResponse>> RecordUsage([FromBody] RecordUsageRequest request, CancellationToken ct)
     {
         var record = await usage.RecordAsync(request, ct);
-        return CreatedAtAction(nameof(ListUsage), new { feature_name = record.FeatureName }, record.ToResponse());
+        return CreatedAtAction(nameof(ListUsage), new { feature_name = record.FeatureName }, mapper.Map<FeatureUsageResponse>(record));
     }
 
     /// <summary>Record many uses at once, e.g. every feature of a training run.</summary>
@@ -35,7 +36,7 @@ public sealed class UsageController(UsageService usage) : RegistryControllerBase
     public async Task<ActionResult<RecordedUsageBatchResponse>> RecordUsageBatch([FromBody] RecordUsageBatchRequest request, CancellationToken ct)
     {
         var records = await usage.RecordBatchAsync(request, ct);
-        return StatusCode(StatusCodes.Status201Created, records.ToResponse());
+        return StatusCode(StatusCodes.Status201Created, new RecordedUsageBatchResponse(records.Count, mapper.Map<List<FeatureUsageResponse>>(records)));
     }
 
     /// <summary>List a feature's usage records, newest first.</summary>
@@ -47,7 +48,7 @@ public sealed class UsageController(UsageService usage) : RegistryControllerBase
         [FromQuery(Name = "skip")] int skip = 0,
         [FromQuery(Name = "limit")] int limit = UsageService.DefaultLimit,
         CancellationToken ct = default) =>
-        (await usage.ListAsync(featureName, skip, limit, ct)).ToResponse();
+        mapper.Map<FeatureUsageListResponse>(await usage.ListAsync(featureName, skip, limit, ct));
 
     /// <summary>Usage figures of a feature, overall and per version.</summary>
     /// <remarks>Total records, distinct models, records per environment, average importance and correlation (null
@@ -55,5 +56,5 @@ public sealed class UsageController(UsageService usage) : RegistryControllerBase
     [HttpGet("{feature_name}/statistics")]
     [ProducesResponseType<UsageStatisticsResponse>(StatusCodes.Status200OK)]
     public async Task<UsageStatisticsResponse> GetStatistics([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
-        (await usage.GetStatisticsAsync(featureName, ct)).ToResponse();
+        mapper.Map<UsageStatisticsResponse>(await usage.GetStatisticsAsync(featureName, ct));
 }

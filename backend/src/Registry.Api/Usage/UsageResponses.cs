@@ -1,3 +1,4 @@
+using Mapster;
 using Registry.Core.Usage;
 
 namespace Registry.Api.Usage;
@@ -48,27 +49,31 @@ public sealed record UsageStatisticsResponse(
     DateTimeOffset? LastUsedAt,
     IReadOnlyList<VersionUsageStatisticsResponse> ByVersion);
 
-internal static class UsageMapping
+internal sealed class UsageMappings : IRegister
 {
-    public static FeatureUsageResponse ToResponse(this FeatureUsage u) => new(
-        u.Id, u.FeatureName, u.FeatureVersion, u.UsedByModel, u.ModelVersion, u.Environment, u.FeatureImportance,
-        u.CorrelationWithTarget, u.ExecutionId, u.ExecutionDurationMs, u.UsageTimestamp, u.RecordedAt, u.SnapshotId);
-
-    public static RecordedUsageBatchResponse ToResponse(this IReadOnlyList<FeatureUsage> records) =>
-        new(records.Count, records.Select(r => r.ToResponse()).ToList());
-
-    public static FeatureUsageListResponse ToResponse(this UsagePage page) =>
-        new(page.Usage.Select(u => u.ToResponse()).ToList(), page.Total);
-
-    public static UsageStatisticsResponse ToResponse(this UsageStatistics s) => new(
-        s.FeatureName, s.Overall.TotalUsage, s.Overall.UniqueModels, s.Overall.Environments.ToResponse(),
-        s.Overall.AvgImportance, s.Overall.AvgCorrelation, s.Overall.LastUsedAt,
-        s.ByVersion.Select(v => new VersionUsageStatisticsResponse(
-            v.FeatureVersion, v.Figures.TotalUsage, v.Figures.UniqueModels, v.Figures.Environments.ToResponse(),
-            v.Figures.AvgImportance, v.Figures.AvgCorrelation, v.Figures.LastUsedAt)).ToList());
-
-    private static EnvironmentCountsResponse ToResponse(this IReadOnlyDictionary<UsageEnvironment, long> counts) => new(
-        counts.GetValueOrDefault(UsageEnvironment.Dev),
-        counts.GetValueOrDefault(UsageEnvironment.Staging),
-        counts.GetValueOrDefault(UsageEnvironment.Production));
+    public void Register(TypeAdapterConfig config)
+    {
+        config.NewConfig<FeatureUsage, FeatureUsageResponse>();
+        config.NewConfig<UsagePage, FeatureUsageListResponse>();
+        config.NewConfig<UsageStatistics, UsageStatisticsResponse>()
+            .Map(d => d.TotalUsage, s => s.Overall.TotalUsage)
+            .Map(d => d.UniqueModels, s => s.Overall.UniqueModels)
+            .Map(d => d.Environments, s => s.Overall.Environments)
+            .Map(d => d.AvgImportance, s => s.Overall.AvgImportance)
+            .Map(d => d.AvgCorrelation, s => s.Overall.AvgCorrelation)
+            .Map(d => d.LastUsedAt, s => s.Overall.LastUsedAt);
+        config.NewConfig<VersionUsageFigures, VersionUsageStatisticsResponse>()
+            .Map(d => d.TotalUsage, s => s.Figures.TotalUsage)
+            .Map(d => d.UniqueModels, s => s.Figures.UniqueModels)
+            .Map(d => d.Environments, s => s.Figures.Environments)
+            .Map(d => d.AvgImportance, s => s.Figures.AvgImportance)
+            .Map(d => d.AvgCorrelation, s => s.Figures.AvgCorrelation)
+            .Map(d => d.LastUsedAt, s => s.Figures.LastUsedAt);
+        // Hand-written because it is logic: every environment is present, 0 when no record names it.
+        config.NewConfig<IReadOnlyDictionary<UsageEnvironment, long>, EnvironmentCountsResponse>()
+            .MapWith(counts => new EnvironmentCountsResponse(
+                counts.GetValueOrDefault(UsageEnvironment.Dev),
+                counts.GetValueOrDefault(UsageEnvironment.Staging),
+                counts.GetValueOrDefault(UsageEnvironment.Production)));
+    }
 }

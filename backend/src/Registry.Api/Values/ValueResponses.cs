@@ -1,3 +1,4 @@
+using Mapster;
 using Registry.Core.Values;
 
 namespace Registry.Api.Values;
@@ -34,28 +35,40 @@ public sealed record LatestValuesResponse(string FeatureName, string FeatureVers
 public sealed record ValueStatsResponse(string FeatureName, string FeatureVersion, int ContractMajor, long Rows, long Entities, double? NullRate,
     double? Min, double? Max, double? Mean, double? Std, DateTimeOffset? FirstEventTs, DateTimeOffset? LastEventTs);
 
-internal static class ValueMapping
+internal sealed class ValueMappings : IRegister
 {
-    public static IngestResponse ToResponse(this IngestResult r) => new(r.FeatureName, r.FeatureVersion, r.ContractMajor, r.BatchId,
-        r.IngestedAt, r.ValidationPolicy, r.RowsReceived, r.RowsWritten, r.RowsUnchanged, r.RowsRejected,
-        new RulesReportResponse(r.Validation.IsValid, r.Validation.PassedRules, r.Validation.FailedRules));
-
-    public static ValueRowResponse ToResponse(this ValueRow r) => new(r.EntityId, r.EventTs, r.Value, r.FeatureVersion, r.IngestedAt);
-
-    public static async IAsyncEnumerable<ValueRowResponse> ToResponses(this IAsyncEnumerable<ValueRow> rows)
+    public void Register(TypeAdapterConfig config)
     {
-        await foreach (var row in rows) yield return row.ToResponse();
+        config.NewConfig<IngestResult, IngestResponse>();
+        config.NewConfig<RulesReport, RulesReportResponse>();
+        config.NewConfig<ValueRow, ValueRowResponse>();
+        config.NewConfig<(ValueScope Scope, ValueStats Stats), ValueStatsResponse>()
+            .Map(d => d.FeatureName, s => s.Scope.FeatureName)
+            .Map(d => d.FeatureVersion, s => s.Scope.FeatureVersion)
+            .Map(d => d.ContractMajor, s => s.Scope.ContractMajor)
+            .Map(d => d.Rows, s => s.Stats.Rows)
+            .Map(d => d.Entities, s => s.Stats.Entities)
+            .Map(d => d.NullRate, s => s.Stats.NullRate)
+            .Map(d => d.Min, s => s.Stats.Min)
+            .Map(d => d.Max, s => s.Stats.Max)
+            .Map(d => d.Mean, s => s.Stats.Mean)
+            .Map(d => d.Std, s => s.Stats.Std)
+            .Map(d => d.FirstEventTs, s => s.Stats.FirstEventTs)
+            .Map(d => d.LastEventTs, s => s.Stats.LastEventTs);
     }
+}
 
-    public static LatestValuesResponse ToResponse(this (ValueScope Scope, IReadOnlyList<ValueRow> Rows) latest, IReadOnlyList<string> asked, DateTimeOffset now)
+/// <summary>
+/// Hand-written because it is logic, not a copy: each value's age against the answer's clock, and the entities asked
+/// for that have no value.
+/// </summary>
+internal static class LatestValues
+{
+    public static LatestValuesResponse Response(ValueScope scope, IReadOnlyList<ValueRow> rows, IReadOnlyList<string> asked, DateTimeOffset now)
     {
-        var found = latest.Rows.Select(r => new LatestValueResponse(r.EntityId, r.EventTs, r.Value, r.FeatureVersion, r.IngestedAt,
+        var found = rows.Select(r => new LatestValueResponse(r.EntityId, r.EventTs, r.Value, r.FeatureVersion, r.IngestedAt,
             Math.Round((now - r.EventTs).TotalSeconds, 3))).ToList();
         var missing = asked.Distinct(StringComparer.Ordinal).Except(found.Select(f => f.EntityId), StringComparer.Ordinal).ToList();
-        return new(latest.Scope.FeatureName, latest.Scope.FeatureVersion, latest.Scope.ContractMajor, now, found, missing);
+        return new(scope.FeatureName, scope.FeatureVersion, scope.ContractMajor, now, found, missing);
     }
-
-    public static ValueStatsResponse ToResponse(this (ValueScope Scope, ValueStats Stats) s) => new(s.Scope.FeatureName, s.Scope.FeatureVersion,
-        s.Scope.ContractMajor, s.Stats.Rows, s.Stats.Entities, s.Stats.NullRate, s.Stats.Min, s.Stats.Max, s.Stats.Mean, s.Stats.Std,
-        s.Stats.FirstEventTs, s.Stats.LastEventTs);
 }

@@ -1,7 +1,8 @@
+using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
-using Registry.Core.Auth;
 using Registry.Api.Operations;
+using Registry.Core.Auth;
 using Registry.Core.Common;
 using Registry.Core.Features;
 using Registry.Core.Values;
@@ -11,7 +12,7 @@ namespace Registry.Api.Values;
 /// <summary>Materialized feature values in DuckDB: ingest, reads, latest values, statistics, validation and SQL features.</summary>
 [Route("api/v1/features/{feature_name}")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-public sealed class ValuesController(ValueService values, TimeProvider clock) : RegistryControllerBase
+public sealed class ValuesController(ValueService values, TimeProvider clock, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Ingest values: JSON, CSV or Parquet, streamed.</summary>
     /// <remarks>
@@ -44,7 +45,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
     {
         var result = await values.IngestAsync(featureName, FileBodies.FormatOf(Request), Request.Body,
             new IngestOptions(featureVersion, validationPolicy, Request.IfMatchRevision()), ct);
-        return result.ToResponse();
+        return mapper.Map<IngestResponse>(result);
     }
 
     /// <summary>Read values over a time range, as JSON, CSV or Parquet.</summary>
@@ -72,7 +73,10 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
         var (scope, query) = await values.PrepareReadAsync(featureName,
             new ReadOptions(entityId ?? [], from, to, asOf, version, limit), ct);
         if (format == ValueFormat.Json)
-            return Ok(new ValuesResponse(scope.FeatureName, scope.FeatureVersion, scope.ContractMajor, values.ReadAsync(scope, query, ct).ToResponses()));
+        {
+            var toWire = mapper.Config.GetMapFunction<ValueRow, ValueRowResponse>(); // looked up once, not per row
+            return Ok(new ValuesResponse(scope.FeatureName, scope.FeatureVersion, scope.ContractMajor, values.ReadAsync(scope, query, ct).Select(toWire)));
+        }
         FileBodies.Attach(Response, format, featureName);
         await values.ExportAsync(scope, query, format, Response.Body, ct);
         return new EmptyResult();
@@ -91,7 +95,8 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
         CancellationToken ct)
     {
         var asked = entityId ?? [];
-        return (await values.LatestAsync(featureName, asked, version, ct)).ToResponse(asked, clock.Now());
+        var (scope, rows) = await values.LatestAsync(featureName, asked, version, ct);
+        return LatestValues.Response(scope, rows, asked, clock.Now());
     }
 
     /// <summary>Statistics of the values in a time range.</summary>
@@ -106,7 +111,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
         [FromQuery(Name = "to")] DateTimeOffset? to,
         [FromQuery(Name = "version")] string? version,
         CancellationToken ct) =>
-        (await values.StatsAsync(featureName, from, to, version, ct)).ToResponse();
+        mapper.Map<ValueStatsResponse>(await values.StatsAsync(featureName, from, to, version, ct));
 
     /// <summary>Run every validation rule over the stored values, with quality flags.</summary>
     /// <remarks>
@@ -148,7 +153,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock) : 
         [FromQuery(Name = "to")] DateTimeOffset? to,
         [FromQuery(Name = "validation_policy")] ValidationPolicy? validationPolicy,
         CancellationToken ct) =>
-        (await values.MaterializeAsync(featureName, from, to, validationPolicy, Request.IfMatchRevision(), ct)).ToResponse();
+        mapper.Map<IngestResponse>(await values.MaterializeAsync(featureName, from, to, validationPolicy, Request.IfMatchRevision(), ct));
 
     /// <summary>Expose a SQL feature as its DuckDB view.</summary>
     /// <remarks>Creates or replaces `duckdb_view` (default `{schema}.{table}_view`): the feature's SQL over its upstream

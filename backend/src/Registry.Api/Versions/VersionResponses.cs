@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Mapster;
 using Registry.Api.Features;
+using Registry.Api.Infrastructure;
 using Registry.Core.Versions;
 
 namespace Registry.Api.Versions;
@@ -30,18 +32,14 @@ public sealed record ChangeResponse(string Field, ChangeKind Change, JsonElement
 /// <summary>What changed between two versions' snapshots, field by field.</summary>
 public sealed record VersionDiffResponse(string FeatureName, string From, string To, bool Identical, IReadOnlyList<ChangeResponse> Changes);
 
-internal static class VersionMapping
+internal sealed class VersionMappings : IRegister
 {
-    public static VersionResponse ToResponse(this FeatureVersion v, string currentVersion) => new(
-        v.FeatureName, v.Version, v.Changelog, v.BreakingChanges,
-        v.TransformationSnapshot is { } t ? new TransformationResponse(t.TransformationType, t.Code, t.Parameters) : null,
-        v.ValidationSnapshot.Select(r => new ValidationRuleResponse(r.RuleType, r.Parameters, r.IsBlocking)).ToList(),
-        v.CreatedBy, v.CreatedAt, v.IsRolledBack, v.RolledBackAt, v.RestoredFrom, v.Version == currentVersion);
-
-    public static VersionListResponse ToResponse(this VersionPage page, string featureName, int skip, int limit) => new(
-        featureName, page.CurrentVersion, page.Versions.Select(v => v.ToResponse(page.CurrentVersion)).ToList(), page.Total, skip, limit);
-
-    public static VersionDiffResponse ToResponse(this VersionDiff diff) => new(
-        diff.FeatureName, diff.From, diff.To, diff.Changes.Count == 0,
-        diff.Changes.Select(c => new ChangeResponse(c.Field, c.Change, c.From, c.To)).ToList());
+    public void Register(TypeAdapterConfig config)
+    {
+        config.NewConfig<FeatureVersion, VersionResponse>()
+            .Map(d => d.IsCurrent, s => s.Version == MapParameters.CurrentVersion());
+        config.NewConfig<SnapshotChange, ChangeResponse>();
+        config.NewConfig<VersionDiff, VersionDiffResponse>()
+            .Map(d => d.Identical, s => s.Changes.Count == 0);
+    }
 }

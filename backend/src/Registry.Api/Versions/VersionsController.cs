@@ -1,3 +1,4 @@
+using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Registry.Api.Features;
@@ -9,7 +10,7 @@ namespace Registry.Api.Versions;
 /// <summary>Semantic versions of a feature: publish, list, compare, roll back.</summary>
 [Route("api/v1/features/{feature_name}")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-public sealed class VersionsController(VersionService versions) : RegistryControllerBase
+public sealed class VersionsController(VersionService versions, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Publish a new version of a feature.</summary>
     /// <remarks>Give `version` or `bump`. The version must be greater than every existing one (422), and a breaking
@@ -28,7 +29,7 @@ public sealed class VersionsController(VersionService versions) : RegistryContro
         var (feature, version) = await versions.CreateAsync(featureName, request, Request.IfMatchRevision(), ct);
         Response.SetETag(feature.Revision);
         return CreatedAtAction(nameof(GetVersion), new { feature_name = featureName, version = version.Version },
-            new PublishedVersionResponse(version.ToResponse(feature.CurrentVersion), feature.ToResponse()));
+            Published(feature, version));
     }
 
     /// <summary>List a feature's versions, newest first by SemVer precedence.</summary>
@@ -39,7 +40,7 @@ public sealed class VersionsController(VersionService versions) : RegistryContro
         [FromQuery(Name = "skip")] int skip = 0,
         [FromQuery(Name = "limit")] int limit = VersionService.DefaultLimit,
         CancellationToken ct = default) =>
-        (await versions.ListAsync(featureName, skip, limit, ct)).ToResponse(featureName, skip, limit);
+        ListResponse(featureName, await versions.ListAsync(featureName, skip, limit, ct), skip, limit);
 
     /// <summary>Get one version with its snapshots.</summary>
     [HttpGet("versions/{version}")]
@@ -48,7 +49,7 @@ public sealed class VersionsController(VersionService versions) : RegistryContro
         [FromRoute(Name = "feature_name")] string featureName, [FromRoute(Name = "version")] string version, CancellationToken ct)
     {
         var (found, current) = await versions.GetAsync(featureName, version, ct);
-        return found.ToResponse(current);
+        return mapper.From(found).WithCurrentVersion(current).AdaptToType<VersionResponse>();
     }
 
     /// <summary>Compare two versions' snapshots field by field.</summary>
@@ -57,7 +58,7 @@ public sealed class VersionsController(VersionService versions) : RegistryContro
     public async Task<VersionDiffResponse> DiffVersions(
         [FromRoute(Name = "feature_name")] string featureName, [FromRoute(Name = "from")] string from, [FromRoute(Name = "to")] string to,
         CancellationToken ct) =>
-        (await versions.DiffAsync(featureName, from, to, ct)).ToResponse();
+        mapper.Map<VersionDiffResponse>(await versions.DiffAsync(featureName, from, to, ct));
 
     /// <summary>Roll back to an earlier version.</summary>
     /// <remarks>Publishes the target's snapshots as the next patch version (with `restored_from`) and marks the
@@ -79,6 +80,13 @@ public sealed class VersionsController(VersionService versions) : RegistryContro
         var (feature, version) = await versions.RollbackAsync(featureName, targetVersion, request, Request.IfMatchRevision(), ct);
         Response.SetETag(feature.Revision);
         return CreatedAtAction(nameof(GetVersion), new { feature_name = featureName, version = version.Version },
-            new PublishedVersionResponse(version.ToResponse(feature.CurrentVersion), feature.ToResponse()));
+            Published(feature, version));
     }
+
+    private PublishedVersionResponse Published(Registry.Core.Features.FeatureDefinition feature, FeatureVersion version) => new(
+        mapper.From(version).WithCurrentVersion(feature.CurrentVersion).AdaptToType<VersionResponse>(), mapper.Map<FeatureResponse>(feature));
+
+    private VersionListResponse ListResponse(string featureName, VersionPage page, int skip, int limit) => new(
+        featureName, page.CurrentVersion,
+        mapper.From(page.Versions).WithCurrentVersion(page.CurrentVersion).AdaptToType<List<VersionResponse>>(), page.Total, skip, limit);
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using FluentValidation;
 using Registry.Core.Common;
-using Registry.Core.Features;
 
 namespace Registry.Core.Auth;
 
@@ -14,11 +13,9 @@ public sealed class ApiKeyService(IApiKeyStore store, ApiKeyCache cache, TimePro
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    private static readonly CreateApiKeyValidator CreateValidator = new();
-
+    /// <summary>Expects a request that passed <see cref="CreateApiKeyValidator"/>.</summary>
     public async Task<CreatedApiKey> CreateAsync(CreateApiKeyRequest request, Caller caller, CancellationToken ct)
     {
-        FeatureService.ThrowIfInvalid(CreateValidator.Validate(request));
         var keyId = ApiKeySecrets.NewId();
         var secret = ApiKeySecrets.NewKey(keyId);
         var key = new ApiKey

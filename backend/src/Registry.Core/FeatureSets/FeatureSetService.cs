@@ -1,6 +1,5 @@
 using NuGet.Versioning;
 using Registry.Core.Common;
-using Registry.Core.Features;
 using Registry.Core.Versions;
 
 namespace Registry.Core.FeatureSets;
@@ -22,13 +21,12 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
     // Every round lets at least one publisher through; the bound matters only under pathological contention.
     private const int MaxAttempts = 25;
 
-    private static readonly CreateFeatureSetValidator CreateValidator = new();
-    private static readonly CreateFeatureSetVersionValidator VersionValidator = new();
-
-    /// <summary>Creates the set and publishes its first version (default 1.0.0) in one transaction.</summary>
+    /// <summary>
+    /// Creates the set and publishes its first version (default 1.0.0) in one transaction.
+    /// Expects a request that passed <see cref="CreateFeatureSetValidator"/>.
+    /// </summary>
     public async Task<FeatureSetDetails> CreateAsync(CreateFeatureSetRequest request, CancellationToken ct)
     {
-        FeatureService.ThrowIfInvalid(CreateValidator.Validate(request));
         var name = request.FeatureSetName!;
         var version = SemVer.Parse(request.Version ?? InitialVersion).ToFullString();
         // Checked first so that a taken name is the answer, whatever the members; the store's key settles a race.
@@ -63,11 +61,11 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
     /// exists already is a 409. Earlier versions are untouched. Publishing is the only change a set undergoes, so its
     /// current version is its ETag: with <paramref name="ifMatchVersion"/>, a set whose current version is another one
     /// (someone published meanwhile) is a 412 instead of a retry on fresh data.
+    /// Expects a request that passed <see cref="CreateFeatureSetVersionValidator"/>.
     /// </summary>
     public async Task<FeatureSetVersion> PublishVersionAsync(string featureSetName, CreateFeatureSetVersionRequest request, string? ifMatchVersion, CancellationToken ct)
     {
         CheckName(featureSetName);
-        FeatureService.ThrowIfInvalid(VersionValidator.Validate(request));
         SemanticVersion? requested = request.Version is null ? null : SemVer.Parse(request.Version);
         var set = await store.GetAsync(featureSetName, ct) ?? throw NotFound(featureSetName);
         if (ifMatchVersion is not null && ifMatchVersion != set.CurrentVersion) throw Stale(featureSetName, set.CurrentVersion, ifMatchVersion);

@@ -64,7 +64,7 @@ internal static class FeatureSetMemberRules
             for (var i = 0; i < list.Count; i++)
             {
                 if (list[i]?.FeatureName is not { } name || seen.Add(name)) continue;
-                ctx.AddFailure($"Members[{i}].FeatureName",
+                ctx.AddFailure($"members[{i}].feature_name",
                     $"'{name}' is already a member (members[{list.FindIndex(m => m?.FeatureName == name)}]); a feature set holds each feature once, at one version.");
             }
         });

@@ -1,4 +1,3 @@
-using FluentValidation;
 using Registry.Core.Common;
 using Registry.Core.Versions;
 
@@ -12,13 +11,9 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock, Valu
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    private static readonly CreateFeatureValidator CreateValidator = new();
-    private static readonly UpdateFeatureValidator UpdateValidator = new();
-
-
+    /// <summary>Expects a request that passed <see cref="CreateFeatureValidator"/> (the API runs it on the body; ADR 0020).</summary>
     public async Task<FeatureDefinition> CreateAsync(CreateFeatureRequest request, CancellationToken ct)
     {
-        ThrowIfInvalid(CreateValidator.Validate(request));
         var name = request.FeatureName!;
         var upstream = Distinct(request.UpstreamFeatures);
         await CheckUpstreamAsync(name, upstream, ct);
@@ -93,10 +88,10 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock, Valu
         return store.ListAsync(query with { Tags = query.Tags.Where(t => t.Length > 0).Distinct().ToList() }, ct);
     }
 
+    /// <summary>Expects a request that passed <see cref="UpdateFeatureValidator"/>.</summary>
     public Task<FeatureDefinition> UpdateAsync(string featureName, UpdateFeatureRequest request, int? ifMatch, CancellationToken ct)
     {
         CheckName(featureName);
-        ThrowIfInvalid(UpdateValidator.Validate(request));
         return ChangeAsync(featureName, ifMatch, async current =>
         {
             if (current.Status == FeatureStatus.Archived)
@@ -220,14 +215,6 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock, Valu
     private static List<string> Distinct(IEnumerable<string>? values) => values?.Distinct(StringComparer.Ordinal).ToList() ?? [];
 
     internal static string Wire(FeatureStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
-
-    public static void ThrowIfInvalid(FluentValidation.Results.ValidationResult result)
-    {
-        if (result.IsValid) return;
-        throw new InvalidInputException(result.Errors
-            .GroupBy(e => SnakeCase.Path(e.PropertyName))
-            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray()));
-    }
 }
 
 public static class FeatureInputMapping

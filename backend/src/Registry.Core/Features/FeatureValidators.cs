@@ -83,8 +83,11 @@ public sealed class TransformationValidator : AbstractValidator<TransformationIn
     }
 }
 
-/// <summary>Each rule type has its own parameters; they are checked here so a rule that cannot run never gets stored.</summary>
-public sealed class ValidationRuleValidator : AbstractValidator<ValidationRuleInput>
+/// <summary>
+/// Each rule type has its own parameters; they are checked here so a rule that cannot run never gets stored.
+/// Internal: it needs the feature's data type, so it is a child of another validator, never registered on its own.
+/// </summary>
+internal sealed class ValidationRuleValidator : AbstractValidator<ValidationRuleInput>
 {
     public ValidationRuleValidator(DataType? dataType)
     {
@@ -93,7 +96,7 @@ public sealed class ValidationRuleValidator : AbstractValidator<ValidationRuleIn
         {
             if (rule.RuleType is not { } type) return;
             foreach (var error in RuleParameters.Check(type, rule.Parameters ?? [], dataType))
-                ctx.AddFailure("Parameters", error);
+                ctx.AddFailure("parameters", error);
         });
     }
 }

@@ -29,15 +29,13 @@ public sealed class SnapshotService(
     public const int MaxFiles = 10_000;
     public const int MaxEntities = 100_000;
 
-    private static readonly CreateSnapshotValidator CreateValidator = new();
-
     /// <summary>
     /// Writes the snapshot of a feature set version and records it. 400 for a bad range, timeframe or entity list, or one
     /// that makes too many rows or files; 404 for an unknown set or version; 422 when no member has a value for any row.
+    /// Expects a request that passed <see cref="CreateSnapshotValidator"/>.
     /// </summary>
     public async Task<Snapshot> CreateAsync(string featureSetName, string version, CreateSnapshotRequest request, CancellationToken ct)
     {
-        FeatureService.ThrowIfInvalid(CreateValidator.Validate(request));
         var timeframe = request.Timeframe ?? SnapshotTimeframes.Raw;
         SnapshotTimeframes.TryGetStep(timeframe, out var step);
         var from = request.From!.Value.ToMicroseconds();
@@ -119,11 +117,11 @@ public sealed class SnapshotService(
     /// <summary>
     /// Records that a model trained on the snapshot: an entry in its audit log and, in the same transaction, a usage
     /// record of each member feature version (so usage statistics, impact and the breaking-change guard see it).
+    /// Expects a request that passed <see cref="RecordSnapshotUsageValidator"/>.
     /// </summary>
     public async Task<RecordedSnapshotUsage> RecordUsageAsync(Guid id, RecordSnapshotUsageRequest request, CancellationToken ct)
     {
         var now = clock.Now();
-        FeatureService.ThrowIfInvalid(new RecordSnapshotUsageValidator(now + UsageService.ClockSkew).Validate(request));
         var snapshot = await GetAsync(id, ct);
         var usedAt = request.UsageTimestamp?.ToMicroseconds() ?? now;
         if (usedAt < snapshot.CreatedAt - UsageService.ClockSkew)

@@ -22,16 +22,16 @@ public sealed class CreateSnapshotValidator : AbstractValidator<CreateSnapshotRe
     }
 }
 
-/// <summary><c>latest</c> is the latest acceptable usage_timestamp, as for feature usage.</summary>
+/// <summary>usage_timestamp may be at most <see cref="UsageService.ClockSkew"/> ahead of the server's clock, as for feature usage.</summary>
 public sealed class RecordSnapshotUsageValidator : AbstractValidator<RecordSnapshotUsageRequest>
 {
-    public RecordSnapshotUsageValidator(DateTimeOffset latest)
+    public RecordSnapshotUsageValidator(TimeProvider clock)
     {
         RuleFor(x => x.UsedByModel).NotEmpty().MaximumLength(200);
         RuleFor(x => x.ModelVersion).NotEmpty().MaximumLength(100);
         RuleFor(x => x.Environment).NotNull().IsInEnum();
         RuleFor(x => x.ExecutionId).NotEmpty().MaximumLength(200);
-        RuleFor(x => x.UsageTimestamp).LessThanOrEqualTo(latest)
+        RuleFor(x => x.UsageTimestamp).LessThanOrEqualTo(_ => UsageService.Latest(clock))
             .WithMessage($"usage_timestamp cannot be in the future (the server's clock allows {UsageService.ClockSkew.TotalMinutes:0} minutes of skew).");
     }
 }

@@ -18,19 +18,22 @@ public sealed class UsageService(IUsageStore store, IFeatureStore features, Time
     /// <summary>Pipelines' clocks drift; a timestamp this far ahead of the server's is still accepted.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
+    /// <summary>The latest usage_timestamp accepted now.</summary>
+    public static DateTimeOffset Latest(TimeProvider clock) => clock.Now() + ClockSkew;
+
+    /// <summary>Expects a request that passed <see cref="RecordUsageValidator"/>.</summary>
     public async Task<FeatureUsage> RecordAsync(RecordUsageRequest request, CancellationToken ct)
     {
-        var now = clock.Now();
-        FeatureService.ThrowIfInvalid(new RecordUsageValidator(now + ClockSkew).Validate(request));
-        return (await RecordAllAsync([request], now, ct))[0];
+        return (await RecordAllAsync([request], clock.Now(), ct))[0];
     }
 
-    /// <summary>All or nothing: one unknown feature or version rejects the whole batch, naming every culprit.</summary>
+    /// <summary>
+    /// All or nothing: one unknown feature or version rejects the whole batch, naming every culprit.
+    /// Expects a request that passed <see cref="RecordUsageBatchValidator"/>.
+    /// </summary>
     public async Task<IReadOnlyList<FeatureUsage>> RecordBatchAsync(RecordUsageBatchRequest request, CancellationToken ct)
     {
-        var now = clock.Now();
-        FeatureService.ThrowIfInvalid(new RecordUsageBatchValidator(now + ClockSkew).Validate(request));
-        return await RecordAllAsync(request.Records!, now, ct);
+        return await RecordAllAsync(request.Records!, clock.Now(), ct);
     }
 
     public async Task<UsagePage> ListAsync(string featureName, int skip, int limit, CancellationToken ct)

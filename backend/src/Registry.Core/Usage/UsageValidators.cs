@@ -5,12 +5,12 @@ using Registry.Core.Versions;
 namespace Registry.Core.Usage;
 
 /// <summary>
-/// <c>latest</c> is the latest acceptable usage_timestamp: a record from the future would pin
-/// last_used_at there and make the feature look in use forever.
+/// A usage_timestamp may be at most <see cref="UsageService.ClockSkew"/> ahead of the server's clock: a record from the
+/// future would pin last_used_at there and make the feature look in use forever.
 /// </summary>
 public sealed class RecordUsageValidator : AbstractValidator<RecordUsageRequest>
 {
-    public RecordUsageValidator(DateTimeOffset latest)
+    public RecordUsageValidator(TimeProvider clock)
     {
         RuleFor(x => x.FeatureName).NotEmpty()
             .Must(Identifiers.IsFeatureName).WithMessage($"feature_name must be {Identifiers.FeatureNameRule}.");
@@ -25,18 +25,18 @@ public sealed class RecordUsageValidator : AbstractValidator<RecordUsageRequest>
         RuleFor(x => x.ExecutionId).MaximumLength(200).NotEmpty().When(x => x.ExecutionId is not null);
         RuleFor(x => x.ExecutionDurationMs)
             .Must(v => v is null || (double.IsFinite(v.Value) && v >= 0)).WithMessage("execution_duration_ms must be 0 or more.");
-        RuleFor(x => x.UsageTimestamp).LessThanOrEqualTo(latest)
+        RuleFor(x => x.UsageTimestamp).LessThanOrEqualTo(_ => UsageService.Latest(clock))
             .WithMessage($"usage_timestamp cannot be in the future (the server's clock allows {UsageService.ClockSkew.TotalMinutes:0} minutes of skew).");
     }
 }
 
 public sealed class RecordUsageBatchValidator : AbstractValidator<RecordUsageBatchRequest>
 {
-    public RecordUsageBatchValidator(DateTimeOffset latest)
+    public RecordUsageBatchValidator(TimeProvider clock)
     {
         RuleFor(x => x.Records).NotNull()
             .Must(r => r is null || r.Count is >= 1 and <= UsageService.MaxBatch)
             .WithMessage($"records must hold 1 to {UsageService.MaxBatch} usage records.");
-        RuleForEach(x => x.Records).NotNull().WithMessage("A usage record cannot be null.").SetValidator(new RecordUsageValidator(latest));
+        RuleForEach(x => x.Records).NotNull().WithMessage("A usage record cannot be null.").SetValidator(new RecordUsageValidator(clock));
     }
 }

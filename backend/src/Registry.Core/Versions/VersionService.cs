@@ -16,16 +16,17 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
 
-    private static readonly CreateVersionValidator Validator = new();
-
     /// <summary>How far back a production use makes a breaking version need force.</summary>
     public static readonly TimeSpan ProductionUseWindow = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Expects a request that passed <see cref="CreateVersionValidator"/>. Its rules' parameters are checked here,
+    /// against the feature's data type, which only a read of the feature tells.
+    /// </summary>
     public async Task<(FeatureDefinition Feature, FeatureVersion Version)> CreateAsync(
         string featureName, CreateVersionRequest request, int? ifMatch, CancellationToken ct)
     {
         FeatureService.CheckName(featureName);
-        FeatureService.ThrowIfInvalid(Validator.Validate(request));
         SemanticVersion? requested = null;
         if (request.Version is not null && !SemVer.TryParse(request.Version, out requested))
             throw InvalidInputException.For("version", "version must be SemVer 2.0, e.g. 1.2.0 or 2.0.0-rc.1 (no 'v' prefix, no leading zeros).");
@@ -35,7 +36,7 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
         {
             ThrowIfArchived(current, "publish a version of");
             // Rules are checked against this feature's data type, so they are validated here, not by the validator.
-            FeatureService.ThrowIfInvalid(new VersionRulesValidator(current.DataType).Validate(request));
+            new VersionRulesValidator(current.DataType).Validate(request).ThrowIfInvalid();
             if (request.Transformation is not null) await sqlCheck.CheckAsync(request.Transformation.ToDomain(), current.UpstreamFeatures, ct);
             var existing = await versions.ListAsync(featureName, ct);
             var highest = SemVer.Highest(existing);
@@ -107,6 +108,7 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
     /// <summary>
     /// Restores <paramref name="targetVersion"/>'s snapshots by publishing them as the next patch after the highest
     /// version, and marks the version that was current as rolled back. Nothing is deleted or renumbered.
+    /// Expects a request (when there is one) that passed <see cref="RollbackRequestValidator"/>.
     /// </summary>
     public async Task<(FeatureDefinition Feature, FeatureVersion Version)> RollbackAsync(
         string featureName, string? targetVersion, RollbackRequest? request, int? ifMatch, CancellationToken ct)
@@ -115,8 +117,6 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
         if (string.IsNullOrEmpty(targetVersion))
             throw InvalidInputException.For("target_version", "target_version is required, e.g. ?target_version=1.0.0.");
         var key = Key(targetVersion, "target_version");
-        if (request?.CreatedBy is { Length: > 100 } || request?.Reason is { Length: > 2000 })
-            throw InvalidInputException.For("body", "created_by is at most 100 characters and reason at most 2000.");
 
         FeatureVersion? published = null;
         var feature = await OptimisticWrite.RunAsync(features, featureName, ifMatch, async current =>
@@ -207,6 +207,15 @@ public sealed class CreateVersionValidator : AbstractValidator<CreateVersionRequ
         RuleFor(x => x.Changelog).MaximumLength(10_000);
         RuleFor(x => x.Transformation!).SetValidator(new TransformationValidator()).When(x => x.Transformation is not null);
         RuleFor(x => x.ValidationRules).Must(r => r is null || r.Count <= 50).WithMessage("At most 50 validation rules.");
+    }
+}
+
+public sealed class RollbackRequestValidator : AbstractValidator<RollbackRequest>
+{
+    public RollbackRequestValidator()
+    {
+        RuleFor(x => x.CreatedBy).MaximumLength(100);
+        RuleFor(x => x.Reason).MaximumLength(2000);
     }
 }
 

@@ -1,0 +1,50 @@
+using Mapster;
+using MapsterMapper;
+
+namespace Registry.Api.Infrastructure;
+
+/// <summary>
+/// Wire responses are made by Mapster from one explicit configuration (ADR 0021). Each area declares its pairs in an
+/// <see cref="IRegister"/> beside its responses; a pair that is not declared does not map, and every member of a
+/// response must have a source, so nothing reaches the wire by accident. Stored records stay separate from responses.
+/// </summary>
+public static class MappingSetup
+{
+    public static TypeAdapterConfig CreateWireConfig()
+    {
+        var config = new TypeAdapterConfig
+        {
+            RequireExplicitMapping = true,
+            RequireDestinationMemberSource = true,
+        };
+        // JSON parameters (JsonElement), typed values (object) and core records shown as they are pass through untouched.
+        config.Default.ShallowCopyForSameType(true);
+        config.Scan(typeof(MappingSetup).Assembly);
+        return config;
+    }
+
+    public static IServiceCollection AddRegistryMapping(this IServiceCollection services)
+    {
+        var config = CreateWireConfig();
+        // Every declared pair is compiled now: a response member without a source stops the start, not a request.
+        config.Compile();
+        services.AddSingleton(config);
+        services.AddSingleton<IMapper>(new Mapper(config));
+        return services;
+    }
+}
+
+/// <summary>Values a response needs that its source does not carry, passed as Mapster map-context parameters.</summary>
+internal static class MapParameters
+{
+    private const string CurrentVersionKey = "current_version";
+
+    /// <summary>The version that is current, for responses that say whether theirs is (is_current).</summary>
+    public static ITypeAdapterBuilder<T> WithCurrentVersion<T>(this ITypeAdapterBuilder<T> builder, string currentVersion) =>
+        builder.AddParameters(CurrentVersionKey, currentVersion);
+
+    /// <summary>Read inside a mapping; a mapping started without <see cref="WithCurrentVersion{T}"/> fails loudly.</summary>
+    public static string CurrentVersion() =>
+        MapContext.Current?.Parameters.GetValueOrDefault(CurrentVersionKey) as string
+        ?? throw new InvalidOperationException("This response says whether its version is current: map it with WithCurrentVersion(…).");
+}
