@@ -202,6 +202,11 @@ public static class MongoQueries
             }),
         ]);
 
+    /// <summary>How the change stream's pipeline is rendered: its input is the change event, wrapping a feature document.</summary>
+    public static RenderArgs<ChangeStreamDocument<FeatureDocument>> ChangeStreamArgs() =>
+        new(new ChangeStreamDocumentSerializer<FeatureDocument>(MongoDB.Bson.Serialization.BsonSerializer.LookupSerializer<FeatureDocument>()),
+            MongoDB.Bson.Serialization.BsonSerializer.SerializerRegistry);
+
     public static RenderArgs<T> Args<T>() => new(MongoDB.Bson.Serialization.BsonSerializer.LookupSerializer<T>(), MongoDB.Bson.Serialization.BsonSerializer.SerializerRegistry);
 
     private static BsonDocument GraphLookup(string startWith, string connectFrom, string connectTo, string @as, int? maxDepth)
@@ -234,13 +239,14 @@ public static class MongoQueries
         new BsonDocument("$eq", new BsonArray { "$environment", environment }), 1, 0,
     }));
 
-    /// <summary>Every character that is not a letter or digit is escaped: the search text matches literally.</summary>
+    /// <summary>Every regex metacharacter is escaped (PCRE's and .NET's alike): the search text matches literally.</summary>
     public static string EscapeRegex(string text)
     {
+        const string meta = @"\^$.|?*+()[]{}";
         var sb = new StringBuilder(text.Length * 2);
         foreach (var c in text)
         {
-            if (!char.IsAsciiLetterOrDigit(c) && c < 128) sb.Append('\\');
+            if (meta.Contains(c, StringComparison.Ordinal)) sb.Append('\\');
             sb.Append(c);
         }
         return sb.ToString();
