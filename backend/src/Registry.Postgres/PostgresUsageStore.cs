@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Registry.Core.Common;
+using Registry.Core.Features;
 using Registry.Core.Snapshots;
 using Registry.Core.Usage;
 

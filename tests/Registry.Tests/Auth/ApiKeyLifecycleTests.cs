@@ -78,6 +78,7 @@ public sealed class ApiKeyLifecycleTests(RegistryApiFactory api) : IClassFixture
         await (await client.GetAsync(FeatureApi.Url)).ExpectAsync(200);
     }
 
+    [Trait("Store", TestStore.PostgreSqlOnly)] // reads PostgreSQL itself
     [Fact]
     public async Task Only_the_sha256_of_the_key_is_stored()
     {

@@ -139,6 +139,7 @@ public sealed class FeatureSetVersionTests(RegistryApiFactory factory) : IClassF
         Assert.Equal(before.ToJsonString(), (await _client.GetJsonAsync($"{VersionsUrl("nr_set")}/1.0.0")).ToJsonString());
     }
 
+    [Trait("Store", TestStore.PostgreSqlOnly)] // reads PostgreSQL itself
     [Fact]
     public async Task The_database_refuses_to_update_a_published_version_whoever_asks()
     {

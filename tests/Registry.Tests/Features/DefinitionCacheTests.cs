@@ -15,6 +15,7 @@ namespace Registry.Tests.Features;
 /// made through this process (forgotten at commit), by another process or by hand (forgotten on PostgreSQL's
 /// notification), or while the notifications are down (the cache stops answering).
 /// </summary>
+[Trait("Store", TestStore.PostgreSqlOnly)] // drives LISTEN/NOTIFY and PostgreSQL backends
 public sealed class DefinitionCacheTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
 {
     private static readonly TimeSpan NotificationWait = TimeSpan.FromSeconds(10);

@@ -32,7 +32,8 @@ public sealed class RegistryApiFactory : WebApplicationFactory<Program>, IAsyncL
 
     public string ValuesPath => Path.Combine(ValuesDirectory, "values.duckdb");
 
-    public async Task InitializeAsync() => ConnectionString = await TestCluster.CreateDatabaseAsync("api");
+    /// <summary>PostgreSQL, or MongoDB when REGISTRY_TEST_MONGODB is set (<see cref="TestStore"/>).</summary>
+    public async Task InitializeAsync() => ConnectionString = await TestStore.CreateDatabaseAsync("api");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -3,6 +3,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Lineage;
 
+[Trait("Store", TestStore.PostgreSqlOnly)] // backdates usage rows with SQL
 public sealed class ImpactTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
 {
     private readonly HttpClient _client = factory.CreateClient();

@@ -24,6 +24,7 @@ public sealed class HostileInputTests(RegistryApiFactory fixture, ITestOutputHel
         .UseSetting("Limits:MaxBodyBytes", MaxBody.ToString(System.Globalization.CultureInfo.InvariantCulture))
         .UseSetting("Limits:MaxIngestBodyBytes", MaxIngestBody.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
+    [Trait("Store", TestStore.PostgreSqlOnly)] // fingerprints PostgreSQL's tables between requests
     [Fact]
     public async Task Hostile_requests_to_every_operation_are_refused_with_problems_and_change_nothing()
     {

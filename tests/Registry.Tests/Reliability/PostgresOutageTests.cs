@@ -13,6 +13,7 @@ namespace Registry.Tests.Reliability;
 /// problems (never a 500, never a crash), readiness fails while liveness holds, and it recovers by itself with every
 /// acknowledged write intact.
 /// </summary>
+[Trait("Store", TestStore.PostgreSqlOnly)] // stops and starts a PostgreSQL server of its own
 public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     // Not a CreateTempSubdirectory folder: that one is 0700, and as root the server runs as postgres.

@@ -12,7 +12,7 @@ public sealed class RestartTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("registry-restart-").FullName;
     private string _connectionString = "";
 
-    public async Task InitializeAsync() => _connectionString = await TestCluster.CreateDatabaseAsync("restart");
+    public async Task InitializeAsync() => _connectionString = await TestStore.CreateDatabaseAsync("restart");
 
     public Task DisposeAsync()
     {

@@ -139,6 +139,7 @@ public sealed class SnapshotFileTests(RegistryApiFactory api) : IClassFixture<Re
         Assert.Equal(4, (long)msft["row_count"]!);
     }
 
+    [Trait("Store", TestStore.PostgreSqlOnly)] // reads PostgreSQL itself
     [Fact]
     public async Task Two_snapshots_never_share_or_overwrite_files_and_records_cannot_be_changed()
     {

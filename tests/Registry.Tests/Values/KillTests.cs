@@ -16,7 +16,7 @@ public sealed class KillTests : IAsyncLifetime
     private string _connectionString = "";
     private ApiProcess? _api;
 
-    public async Task InitializeAsync() => _connectionString = await TestCluster.CreateDatabaseAsync("kill");
+    public async Task InitializeAsync() => _connectionString = await TestStore.CreateDatabaseAsync("kill");
 
     public Task DisposeAsync()
     {

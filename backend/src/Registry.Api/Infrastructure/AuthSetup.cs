@@ -120,7 +120,7 @@ internal sealed class AuthStartupReport(
             await using var scope = scopes.CreateAsyncScope();
             anyKey = await scope.ServiceProvider.GetRequiredService<ApiKeyService>().AnyActiveAsync(cancellationToken);
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is Npgsql.NpgsqlException or MongoDB.Driver.MongoException or TimeoutException)
         {
             return; // the database is unreachable: nothing useful to say about keys now
         }

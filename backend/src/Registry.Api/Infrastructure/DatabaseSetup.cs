@@ -1,5 +1,6 @@
 using Registry.DuckDb;
 using Registry.DuckDb.Values;
+using Registry.MongoDb;
 using Registry.Postgres;
 using Registry.Postgres.LocalCluster;
 
@@ -8,13 +9,21 @@ namespace Registry.Api.Infrastructure;
 public static class DatabaseSetup
 {
     /// <summary>
-    /// Uses ConnectionStrings:Registry when set. Otherwise, in Development only, provisions a local
+    /// Uses ConnectionStrings:Registry when set: a mongodb:// or mongodb+srv:// URI selects the MongoDB store, anything
+    /// else is a PostgreSQL connection string (RegistryStoreSelection). Otherwise, in Development only, provisions a local
     /// PostgreSQL cluster under .data/ in the repository so that `dotnet run` works on a fresh clone;
     /// anywhere else a missing connection string is a configuration error, not something to guess.
     /// </summary>
     public static async Task AddRegistryDatabaseAsync(this WebApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("Registry");
+        // DefinitionCache:Enabled=false reads every definition from the database (e.g. behind a pooler that drops LISTEN).
+        var cacheDefinitions = builder.Configuration.GetValue("DefinitionCache:Enabled", true);
+        if (RegistryStoreSelection.Of(connectionString) == RegistryStoreKind.MongoDb)
+        {
+            builder.Services.AddMongoRegistryStore(connectionString!, cacheDefinitions);
+            return;
+        }
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             if (!builder.Environment.IsDevelopment())
@@ -34,8 +43,7 @@ public static class DatabaseSetup
             builder.Services.AddHostedService(sp => new LocalClusterLifetime(cluster, sp.GetRequiredService<ILogger<LocalClusterLifetime>>()));
         }
 
-        // DefinitionCache:Enabled=false reads every definition from PostgreSQL (e.g. behind a pooler that drops LISTEN).
-        builder.Services.AddPostgresRegistryStore(connectionString, builder.Configuration.GetValue("DefinitionCache:Enabled", true));
+        builder.Services.AddPostgresRegistryStore(connectionString, cacheDefinitions);
     }
 
     /// <summary>
@@ -83,6 +91,20 @@ public static class DatabaseSetup
         }
         return start;
     }
+}
+
+public enum RegistryStoreKind { PostgreSql, MongoDb }
+
+/// <summary>Which registry store a connection string selects: the URI scheme decides, so there is one setting, not two to keep in step.</summary>
+public static class RegistryStoreSelection
+{
+    public static RegistryStoreKind Of(string? connectionString) =>
+        connectionString?.TrimStart() is { } s
+        && (s.StartsWith("mongodb://", StringComparison.OrdinalIgnoreCase) || s.StartsWith("mongodb+srv://", StringComparison.OrdinalIgnoreCase))
+            ? RegistryStoreKind.MongoDb
+            : RegistryStoreKind.PostgreSql;
+
+    public static RegistryStoreKind Of(IConfiguration configuration) => Of(configuration.GetConnectionString("Registry"));
 }
 
 /// <summary>Logs where the local cluster is and stops it with the API.</summary>

@@ -120,14 +120,16 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
 }
 
 /// <summary>
-/// PostgreSQL is down, restarting or unreachable (not a bug, not bad input): Npgsql's transient failures, connection
-/// exceptions (SQLSTATE class 08), administrator shutdown or a server still starting (57P01-57P03), and the socket
-/// errors and timeouts beneath them. Answered with 503 and Retry-After.
+/// The registry database is down, restarting or unreachable (not a bug, not bad input). PostgreSQL: Npgsql's transient
+/// failures, connection exceptions (SQLSTATE class 08), administrator shutdown or a server still starting (57P01-57P03),
+/// and the socket errors and timeouts beneath them. MongoDB: what <see cref="Registry.MongoDb.MongoFaults.IsUnavailable"/>
+/// says (no server selected in time, connection lost, no primary). Answered with 503 and Retry-After.
 /// </summary>
 internal static class DatabaseUnavailable
 {
     public static bool Is(Exception exception)
     {
+        if (Registry.MongoDb.MongoFaults.IsUnavailable(exception)) return true;
         for (var e = exception; e is not null; e = e.InnerException)
         {
             switch (e)

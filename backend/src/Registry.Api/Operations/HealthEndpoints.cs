@@ -1,14 +1,17 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Registry.Api.Infrastructure;
 using Registry.DuckDb;
+using Registry.MongoDb;
 using Registry.Postgres;
 
 namespace Registry.Api.Operations;
 
 /// <summary>
 /// Liveness (the process answers; no database is touched, so a database outage never gets the API restarted) and
-/// readiness (PostgreSQL and the DuckDB values file each answer a trivial query within a short timeout).
+/// readiness (the registry store, PostgreSQL or MongoDB, and the DuckDB values file each answer a trivial query within a
+/// short timeout).
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -17,11 +20,14 @@ internal static class HealthEndpoints
     private const string Ready = "ready";
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
-    public static IServiceCollection AddRegistryHealthChecks(this IServiceCollection services)
+    public static IServiceCollection AddRegistryHealthChecks(this IServiceCollection services, RegistryStoreKind store)
     {
-        services.AddHealthChecks()
-            .AddCheck<PostgresHealthCheck>("postgresql", failureStatus: HealthStatus.Unhealthy, tags: [Ready], timeout: CheckTimeout)
-            .AddCheck<DuckDbHealthCheck>("duckdb", failureStatus: HealthStatus.Unhealthy, tags: [Ready], timeout: CheckTimeout);
+        var checks = services.AddHealthChecks();
+        if (store == RegistryStoreKind.MongoDb)
+            checks.AddCheck<MongoHealthCheck>("mongodb", failureStatus: HealthStatus.Unhealthy, tags: [Ready], timeout: CheckTimeout);
+        else
+            checks.AddCheck<PostgresHealthCheck>("postgresql", failureStatus: HealthStatus.Unhealthy, tags: [Ready], timeout: CheckTimeout);
+        checks.AddCheck<DuckDbHealthCheck>("duckdb", failureStatus: HealthStatus.Unhealthy, tags: [Ready], timeout: CheckTimeout);
         return services;
     }
 

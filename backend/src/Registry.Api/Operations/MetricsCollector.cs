@@ -22,7 +22,7 @@ public sealed class MetricsCollector : IDisposable
         ["Npgsql"] = null,
         [RegistryMetrics.MeterName] = null,
         [DuckDbMetrics.MeterName] = null,
-        [Registry.Postgres.FeatureDefinitionCache.MeterName] = null,
+        [Registry.Core.Features.FeatureDefinitionCache.MeterName] = null,
     };
 
     /// <summary>Tags kept per instrument; the others are dropped so that the number of series stays bounded.</summary>

@@ -1,21 +1,21 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Registry.Core.Features;
 
-namespace Registry.Postgres;
+namespace Registry.Core.Features;
 
 /// <summary>
-/// Current feature definitions kept in memory for answering reads (ADR 0016). It is exact, not a TTL cache: an entry is
-/// forgotten when this process commits a change to it, and when PostgreSQL notifies a change made anywhere else
-/// (<see cref="FeatureChangeListener"/>). It serves only while the listener is connected: without notifications it
-/// could not know what other replicas changed, so then every read goes to PostgreSQL.
+/// Current feature definitions kept in memory for answering reads (ADR 0016, ADR 0022). It is exact, not a TTL cache: an
+/// entry is forgotten when this process commits a change to it, and when the registry store signals a change made anywhere
+/// else (PostgreSQL's LISTEN/NOTIFY, MongoDB's change stream). It serves only while that listener is connected: without
+/// signals it could not know what other replicas changed, so then every read goes to the database. Shared by both stores,
+/// so both keep the same rules.
 /// </summary>
 public sealed class FeatureDefinitionCache : IFeatureChangeSignal
 {
-    public const string MeterName = "Registry.Postgres";
+    public const string MeterName = "Registry.DefinitionCache";
     private static readonly Meter Meter = new(MeterName);
     private static readonly Counter<long> Lookups = Meter.CreateCounter<long>("registry.definition_cache.lookups", "{lookup}",
-        "Reads of one current definition, by result: hit (memory), miss (PostgreSQL, then kept), bypass (the listener is not connected).");
+        "Reads of one current definition, by result: hit (memory), miss (the database, then kept), bypass (the change listener is not connected).");
 
     private readonly ConcurrentDictionary<string, FeatureDefinition> _entries = new(StringComparer.Ordinal);
     private readonly int _maxEntries;
@@ -39,7 +39,10 @@ public sealed class FeatureDefinitionCache : IFeatureChangeSignal
 
     public int Count => _entries.Count;
 
-    /// <summary>The backend process id of the listening connection (0 when not listening): operators and tests can find it.</summary>
+    /// <summary>
+    /// Which connection listens (0 when none): PostgreSQL's backend process id, so operators and tests can find it; the
+    /// MongoDB listener reports 1 while its change stream is open.
+    /// </summary>
     public int ListenerProcessId { get; private set; }
 
     /// <summary>The definition, from memory when it is there, else from <paramref name="load"/> (kept for the next read).</summary>
@@ -89,8 +92,8 @@ public sealed class FeatureDefinitionCache : IFeatureChangeSignal
         Changed?.Invoke(null);
     }
 
-    /// <summary>The listener is connected and LISTENing: changes from now on will be heard, so earlier entries must go.</summary>
-    internal void Connected(int processId)
+    /// <summary>The listener is connected (LISTENing, or its change stream open): changes from now on will be heard, so earlier entries must go.</summary>
+    public void Connected(int processId)
     {
         Clear();
         ListenerProcessId = processId;
@@ -98,7 +101,7 @@ public sealed class FeatureDefinitionCache : IFeatureChangeSignal
     }
 
     /// <summary>The listener lost its connection: stop answering from memory until it is back.</summary>
-    internal void Disconnected()
+    public void Disconnected()
     {
         _live = false;
         ListenerProcessId = 0;
