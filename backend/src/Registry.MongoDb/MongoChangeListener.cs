@@ -29,45 +29,11 @@ public sealed class MongoChangeListener(MongoRegistry registry, FeatureDefinitio
         MaxAwaitTime = MaxAwait,
     };
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await WatchAsync(stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (Exception e) when (e is MongoException or TimeoutException or InvalidOperationException or IOException)
-                {
-                    if (cache.IsLive)
-                    {
-                        logger.LogWarning(e, "The definition cache lost its change stream; definitions are read from MongoDB until it reopens.");
-                        delay = TimeSpan.FromMilliseconds(200); // it was working: retry soon
-                    }
-                    cache.Disconnected();
-                }
-
-                await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // stopping while waiting to reopen
-        }
-        finally
-        {
-            // However the loop ends, nothing will be heard any more: the cache must stop answering.
-            cache.Disconnected();
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ChangeListenerLoop.RunAsync(cache, WatchAsync,
+            e => e is MongoException or TimeoutException or InvalidOperationException or IOException,
+            e => logger.LogWarning(e, "The definition cache lost its change stream; definitions are read from MongoDB until it reopens."),
+            stoppingToken);
 
     private async Task WatchAsync(CancellationToken ct)
     {

@@ -18,45 +18,11 @@ public sealed class FeatureChangeListener(NpgsqlDataSource dataSource, FeatureDe
     /// <summary>How long to wait for a notification before checking that the connection is still alive.</summary>
     internal static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(15);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await ListenAsync(stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
-                {
-                    if (cache.IsLive)
-                    {
-                        logger.LogWarning(e, "The definition cache lost its change notifications; definitions are read from PostgreSQL until it reconnects.");
-                        delay = TimeSpan.FromMilliseconds(200); // it was working: retry soon
-                    }
-                    cache.Disconnected();
-                }
-
-                await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // stopping while waiting to reconnect
-        }
-        finally
-        {
-            // However the loop ends, nothing will be heard any more: the cache must stop answering.
-            cache.Disconnected();
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ChangeListenerLoop.RunAsync(cache, ListenAsync,
+            e => e is NpgsqlException or TimeoutException or InvalidOperationException or IOException,
+            e => logger.LogWarning(e, "The definition cache lost its change notifications; definitions are read from PostgreSQL until it reconnects."),
+            stoppingToken);
 
     private async Task ListenAsync(CancellationToken ct)
     {
