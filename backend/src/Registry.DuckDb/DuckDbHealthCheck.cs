@@ -48,10 +48,10 @@ public sealed class DuckDbHealthCheck(DuckDbDatabase database, StagingArea stagi
                 appender.EndRow();
                 appender.Close();
             }
-            using var r = c.Query($"SELECT count(*) FROM temp.main.{ValueSql.Q(probe)}");
+            using var r = c.Query($"SELECT count(*) FROM {ValueSql.Temp(probe)}");
             if (!r.Read() || r.GetInt64(0) != 1) return "A staged row could not be read back.";
         }
-        finally { c.Execute($"DROP TABLE IF EXISTS temp.main.{ValueSql.Q(probe)}"); }
+        finally { c.Execute($"DROP TABLE IF EXISTS {ValueSql.Temp(probe)}"); }
         var file = staging.NewFile("health", "probe");
         using (StagingArea.Create(file)) { }
         File.Delete(file);

@@ -43,7 +43,7 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
         if (count == 0 || statistics.All(s => s.Count == 0)) return new WrittenSnapshot(count, [], statistics);
 
         var days = new List<(long StartMicros, long Rows)>();
-        using (var r = c.Query($"SELECT epoch_us(date_trunc('day', ts)) AS day, count(*) FROM temp.main.{ValueSql.Q(rows)} GROUP BY day ORDER BY day"))
+        using (var r = c.Query($"SELECT epoch_us(date_trunc('day', ts)) AS day, count(*) FROM {ValueSql.Temp(rows)} GROUP BY day ORDER BY day"))
             while (r.Read()) days.Add((r.GetInt64(0), r.GetInt64(1)));
         if (days.Count > plan.MaxFiles) throw SnapshotService.TooManyFiles(days.Count);
 
@@ -61,7 +61,7 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
                 var file = Path.Combine(staging, folder, name);
                 // Day bounds are integers computed here, never text from the request.
                 c.Execute($"""
-                    COPY (SELECT * FROM temp.main.{ValueSql.Q(rows)}
+                    COPY (SELECT * FROM {ValueSql.Temp(rows)}
                           WHERE ts >= make_timestamp({start}::BIGINT) AND ts < make_timestamp({start + MicrosPerDay}::BIGINT)
                           ORDER BY ts, entity_id)
                     TO {DuckDbConnection.Literal(file)} (FORMAT parquet)
@@ -105,7 +105,7 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
                 }
                 appender.Close();
             }
-            entityFilter = $"entity_id IN (SELECT entity_id FROM temp.main.{ValueSql.Q(entities)})";
+            entityFilter = $"entity_id IN (SELECT entity_id FROM {ValueSql.Temp(entities)})";
         }
         var (keys, args) = Keys(c, plan, entityFilter);
 
@@ -135,7 +135,7 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
         using (var s = c.Prepare($"""
             CREATE TEMP TABLE {labels} AS
             SELECT row_number() OVER (ORDER BY g.ts, e.entity_id) - 1 AS row_no, e.entity_id, g.ts
-            FROM temp.main.{ValueSql.Q(entities)} e
+            FROM {ValueSql.Temp(entities)} e
             CROSS JOIN (SELECT range AS ts FROM range(?::TIMESTAMP, ?::TIMESTAMP, to_microseconds(?::BIGINT))) g
             ORDER BY row_no
             """))
@@ -161,7 +161,7 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
 
     private static long Count(DuckDbConnection c, string table)
     {
-        using var r = c.Query($"SELECT count(*) FROM temp.main.{ValueSql.Q(table)}");
+        using var r = c.Query($"SELECT count(*) FROM {ValueSql.Temp(table)}");
         r.Read();
         return r.GetInt64(0);
     }
@@ -183,7 +183,7 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
                 select.AddRange([$"avg({v})", $"stddev_pop({v})", $"min({v})", $"max({v})"]);
             }
         }
-        using var r = c.Query($"SELECT {string.Join(", ", select)} FROM temp.main.{ValueSql.Q(rows)}");
+        using var r = c.Query($"SELECT {string.Join(", ", select)} FROM {ValueSql.Temp(rows)}");
         r.Read();
         var result = new List<FeatureNormalization>(features.Count);
         var i = 1;

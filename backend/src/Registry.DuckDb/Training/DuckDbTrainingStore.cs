@@ -84,8 +84,8 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             }
             var columns = string.Join(", ", features.Select((f, i) => $"p{i / GroupSize}.{ValueSql.Q("v" + i)} AS {ValueSql.Q(f.FeatureName)}"));
             var joins = string.Concat(Enumerable.Range(0, (features.Count + GroupSize - 1) / GroupSize)
-                .Select(g => $" JOIN temp.main.{ValueSql.Q($"{session.Labels}_p{g}")} p{g} ON p{g}.row_no = l.row_no"));
-            session.FinalSelect = $"SELECT l.entity_id, l.ts{(columns.Length > 0 ? ", " + columns : "")} FROM temp.main.{ValueSql.Q(session.Labels)} l{joins} ORDER BY l.row_no";
+                .Select(g => $" JOIN {ValueSql.Temp($"{session.Labels}_p{g}")} p{g} ON p{g}.row_no = l.row_no"));
+            session.FinalSelect = $"SELECT l.entity_id, l.ts{(columns.Length > 0 ? ", " + columns : "")} FROM {ValueSql.Temp(session.Labels)} l{joins} ORDER BY l.row_no";
             return session;
         }
         catch
@@ -113,7 +113,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
                 // Only the labels' entities, and for each (entity, event time) the row a read would return.
                 body = $"SELECT entity_id, event_ts, value FROM {ValueSql.Target(f.Table)} WHERE contract_major = ?" +
                        (asOf is null ? "" : " AND ingested_at <= ?") +
-                       $" AND entity_id IN (SELECT DISTINCT entity_id FROM temp.main.{ValueSql.Q(labels)})" +
+                       $" AND entity_id IN (SELECT DISTINCT entity_id FROM {ValueSql.Temp(labels)})" +
                        $" {ValueSql.NewestIngest}";
                 args.Add(f.ContractMajor);
                 if (asOf is { } a) args.Add(a);
@@ -126,7 +126,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
                 : $"{alias}.value";
             select.Append($", {value} AS {ValueSql.Q("v" + index)}");
         }
-        return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS WITH {string.Join(", ", ctes)} SELECT {select} FROM temp.main.{ValueSql.Q(labels)} l{joins}", args);
+        return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS WITH {string.Join(", ", ctes)} SELECT {select} FROM {ValueSql.Temp(labels)} l{joins}", args);
     }
 
     /// <summary>Which value tables exist: a feature without values has none yet.</summary>
@@ -206,7 +206,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         {
             try
             {
-                foreach (var t in Temp.Append(Labels)) Connection.Execute($"DROP TABLE IF EXISTS temp.main.{ValueSql.Q(t)}");
+                foreach (var t in Temp.Append(Labels)) Connection.Execute($"DROP TABLE IF EXISTS {ValueSql.Temp(t)}");
             }
             catch (DuckDbException) { /* dies with the connection */ }
             finally

@@ -115,7 +115,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
     public Task<IReadOnlyList<RuleMeasure>> MeasureAsync(IStagedBatch batch, IReadOnlyList<RuleSpec> rules, CancellationToken ct)
     {
         var b = (StagedBatch)batch;
-        var relation = $"SELECT {b.RowNo} AS row_no, entity_id, event_ts, value FROM temp.main.{ValueSql.Q(b.Stage)}";
+        var relation = $"SELECT {b.RowNo} AS row_no, entity_id, event_ts, value FROM {ValueSql.Temp(b.Stage)}";
         return Task.FromResult<IReadOnlyList<RuleMeasure>>(rules.Select(r => RuleSql.Measure(b.Connection, relation, [], r, hasRowNo: true)).ToList());
     }
 
@@ -139,7 +139,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         try
         {
             DateTimeOffset min, max;
-            using (var r = c.Query($"SELECT min(event_ts), max(event_ts) FROM temp.main.{ValueSql.Q(b.Stage)}"))
+            using (var r = c.Query($"SELECT min(event_ts), max(event_ts) FROM {ValueSql.Temp(b.Stage)}"))
             {
                 r.Read();
                 (min, max) = (r.GetTimestamp(0), r.GetTimestamp(1));
@@ -179,7 +179,7 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
         {
             c.Rollback();
             gate.Release();
-            try { c.Execute($"DROP TABLE IF EXISTS temp.main.{ValueSql.Q(changed)}"); } catch (DuckDbException) { /* dies with the connection */ }
+            try { c.Execute($"DROP TABLE IF EXISTS {ValueSql.Temp(changed)}"); } catch (DuckDbException) { /* dies with the connection */ }
         }
     }
 
@@ -224,9 +224,9 @@ public sealed class DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions option
                 try
                 {
                     using (var s = c.Prepare($"CREATE TEMP TABLE {ValueSql.Q(export)} AS {select}")) s.BindAll([.. args]).ExecuteNonQuery();
-                    c.Execute($"COPY temp.main.{ValueSql.Q(export)} TO {DuckDbConnection.Literal(file)} (FORMAT parquet)");
+                    c.Execute($"COPY {ValueSql.Temp(export)} TO {DuckDbConnection.Literal(file)} (FORMAT parquet)");
                 }
-                finally { c.Execute($"DROP TABLE IF EXISTS temp.main.{ValueSql.Q(export)}"); }
+                finally { c.Execute($"DROP TABLE IF EXISTS {ValueSql.Temp(export)}"); }
             }
             await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             await fs.CopyToAsync(output, 1 << 16, ct);

@@ -24,7 +24,7 @@ internal sealed class StagedBatch(DuckDbConnection connection, string stage, str
         try
         {
             Connection.Rollback();
-            Connection.Execute($"DROP TABLE IF EXISTS temp.main.{ValueSql.Q(Stage)}");
+            Connection.Execute($"DROP TABLE IF EXISTS {ValueSql.Temp(Stage)}");
         }
         catch (DuckDbException) { /* the temp table dies with the connection anyway */ }
         finally

@@ -15,6 +15,12 @@ internal static class ValueSql
 
     public static string Target(ValueTable t) => $"{Q(t.Schema)}.{Q(t.Table)}";
 
+    /// <summary>
+    /// A TEMP table of the connection, by catalog and schema: a bare "temp.x" is ambiguous as soon as the values
+    /// database has a schema named temp, and no name a client chose must ever shadow the store's own objects (ADR 0019).
+    /// </summary>
+    public static string Temp(string table) => $"temp.main.{Q(table)}";
+
     /// <summary>One small table per feature: the newest value per (entity, contract major), kept in the ingest's transaction.</summary>
     public static string Latest(ValueTable t) => $"{Q(LatestSchema)}.{Q(t.FeatureName)}";
 
