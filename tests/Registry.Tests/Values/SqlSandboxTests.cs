@@ -180,6 +180,32 @@ public sealed class SqlSandboxTests : IClassFixture<RegistryApiFactory>, IAsyncL
         Assert.All(await _writer.ReadValuesAsync("sbx_commented"), v => Assert.Equal("AAPL", (string)v!["entity_id"]!));
     }
 
+    [Fact]
+    public async Task Deeply_nested_sql_is_checked_when_real_and_a_422_when_absurd()
+    {
+        // A 60-term sum is a left-deep tree far deeper than a JSON reader's default limit: it must pass.
+        var sum = string.Join(" + ", Enumerable.Range(0, 60).Select(i => $"value * {i}"));
+        var body = FeatureApi.Minimal("sbx_long_sum", type: "derived");
+        body["transformation"] = new JsonObject { ["transformation_type"] = "sql", ["code"] = $"SELECT entity_id, event_ts, {sum} AS value FROM sbx_close" };
+        body["upstream_features"] = new JsonArray("sbx_close");
+        await _writer.CreateAsync(body, allowExisting: true);
+        await (await _writer.PostAsync($"{FeatureApi.Url}/sbx_long_sum/materialize", null)).ExpectAsync(200);
+
+        // Past what the check walks (or DuckDB parses): a 422, never the JSON reader's exception as a 500.
+        foreach (var (name, expression) in new[]
+                 {
+                     ("sbx_deep_calls", string.Concat(Enumerable.Repeat("abs(", 1500)) + "value" + new string(')', 1500)),
+                     ("sbx_deep_subqueries", string.Concat(Enumerable.Repeat("(SELECT ", 800)) + "1" + new string(')', 800)),
+                 })
+        {
+            var deep = FeatureApi.Minimal(name, type: "derived");
+            deep["transformation"] = new JsonObject { ["transformation_type"] = "sql", ["code"] = $"SELECT entity_id, event_ts, {expression} AS value FROM sbx_close" };
+            deep["upstream_features"] = new JsonArray("sbx_close");
+            AssertNoLeak(await (await _writer.PostJsonAsync(FeatureApi.Url, deep.ToJsonString())).ExpectProblemAsync(422));
+        }
+        await StillWorksAsync();
+    }
+
     public static TheoryData<string, string> HostileNames => new()
     {
         { "duckdb_table", "temp.t1" },

@@ -19,6 +19,9 @@ internal static partial class SqlAnalyzer
         ["current_setting", "getvariable", "getenv", "pragma_", "duckdb_", "read_", "glob", "sniff_", "parquet_", "nextval",
          "currval", "setseed", "query", "checkpoint", "force_checkpoint", "icu_", "sql_auto_complete", "which_secret", "enable_", "disable_"];
 
+    /// <summary>How deep a parse tree the check walks (JSON levels); the walk recurses once per level.</summary>
+    internal const int MaxTreeDepth = 2000;
+
     public static SqlReferences Analyze(DuckDbConnection c, string sql)
     {
         var first = Check(c, sql);
@@ -45,7 +48,15 @@ internal static partial class SqlAnalyzer
             r.Read();
             json = r.GetString(0);
         }
-        using var doc = JsonDocument.Parse(json);
+        JsonDocument doc;
+        // A left-deep chain (a + b + c + …) nests two JSON levels per term, so the default depth of 64 is far too small
+        // for real SQL; past this bound the answer is a 422, never the parser's exception.
+        try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxTreeDepth }); }
+        catch (JsonException)
+        {
+            return new([], $"The SQL nests deeper than the registry checks ({MaxTreeDepth} levels of DuckDB's parse tree); simplify it, e.g. with a CTE.");
+        }
+        using var _ = doc;
         var root = doc.RootElement;
         if (root.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.True)
         {
