@@ -104,6 +104,15 @@ public sealed class SqlSandboxTests : IClassFixture<RegistryApiFactory>, IAsyncL
         "SELECT * FROM system.main.duckdb_settings",
         "SELECT * FROM information_schema.tables",
         "SELECT entity_id, event_ts, main.abs(value) AS value FROM sbx_close",
+        // Placeholders would take the registry's own parameters (contract, range) around the SQL.
+        "SELECT entity_id, event_ts, CAST(? AS DOUBLE) AS value FROM sbx_close",
+        "SELECT entity_id, event_ts, CAST($1 AS DOUBLE) AS value FROM sbx_close",
+        "SELECT entity_id, event_ts, CAST($x AS DOUBLE) AS value FROM sbx_close",
+        // Statements that look like relations.
+        "SELECT * FROM (DESCRIBE sbx_close)",
+        "SUMMARIZE SELECT * FROM sbx_close",
+        "PIVOT sbx_close ON entity_id USING sum(value)",
+        "SET VARIABLE x = 1",
         // Another feature by name, undeclared.
         "SELECT entity_id, event_ts, value FROM sbx_other",
     };

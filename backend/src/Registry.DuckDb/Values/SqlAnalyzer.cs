@@ -242,7 +242,14 @@ internal static partial class SqlAnalyzer
                 case JsonValueKind.Object:
                     if (e.TryGetProperty("from_table", out _) || e.TryGetProperty("cte_map", out _)) { Query(e, scope); return; }
                     if (e.TryGetProperty("table_name", out _)) { Table(e, scope); return; }
-                    if (e.TryGetProperty("class", out var cls) && cls.GetString() == "FUNCTION") Function(e);
+                    var kind = e.TryGetProperty("class", out var cls) ? cls.GetString() : null;
+                    if (kind == "FUNCTION") Function(e);
+                    // The registry binds its own parameters around the SQL; a client's placeholder would take one of them.
+                    else if (kind == "PARAMETER")
+                    {
+                        Refuse("Parameters (?, $1, $name) are not allowed: a SQL feature takes no arguments, only its upstream features.");
+                        return;
+                    }
                     foreach (var p in e.EnumerateObject())
                     {
                         if (p.Name == "subquery" && p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("node", out var node)) Query(node, scope);
