@@ -1,25 +1,26 @@
-using Npgsql;
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Lineage;
 
-[Trait("Store", TestStore.PostgreSqlOnly)] // backdates usage rows with SQL
 public sealed class ImpactTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
 {
     private readonly HttpClient _client = factory.CreateClient();
 
-    /// <summary>Usage records written straight to the table, so these tests depend only on what they test.</summary>
-    private async Task RecordUsage(string feature, string model, string? modelVersion, string environment, TimeSpan ago, string version = "1.0.0")
+    /// <summary>Usage recorded through the API with a past usage_timestamp, so the tests run on either registry store.</summary>
+    private async Task RecordUsage(string feature, string model, string modelVersion, string environment, TimeSpan ago, string version = "1.0.0")
     {
-        await using var connection = new NpgsqlConnection(factory.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("""
-            INSERT INTO feature_usage (feature_name, feature_version, used_by_model, model_version, environment, usage_timestamp)
-            VALUES ($1, $2, $3, $4, $5, now() - $6::interval)
-            """, connection);
-        foreach (var value in new object?[] { feature, version, model, modelVersion, environment, $"{(long)ago.TotalSeconds} seconds" })
-            cmd.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        await cmd.ExecuteNonQueryAsync();
+        var body = new JsonObject
+        {
+            ["feature_name"] = feature,
+            ["feature_version"] = version,
+            ["used_by_model"] = model,
+            ["model_version"] = modelVersion,
+            ["environment"] = environment,
+            ["usage_timestamp"] = (DateTimeOffset.UtcNow - ago).ToString("O", CultureInfo.InvariantCulture),
+        };
+        await (await _client.PostJsonAsync($"{FeatureApi.Url}/usage", body.ToJsonString())).ExpectAsync(201);
     }
 
     [Fact]
@@ -34,7 +35,7 @@ public sealed class ImpactTests(RegistryApiFactory factory) : IClassFixture<Regi
         await RecordUsage("im_leaf", "alpha_model", "3.1", "production", TimeSpan.FromHours(1));
         await RecordUsage("im_leaf", "alpha_model", "3.1", "production", TimeSpan.FromHours(2));
         await RecordUsage("im_base", "beta_model", "1.0", "staging", TimeSpan.FromDays(3));
-        await RecordUsage("im_unrelated", "gamma_model", null, "production", TimeSpan.FromHours(1));
+        await RecordUsage("im_unrelated", "gamma_model", "1.0", "production", TimeSpan.FromHours(1));
 
         var impact = (await (await _client.GetAsync($"{FeatureApi.Url}/im_base/impact")).ExpectAsync(200))!;
 
