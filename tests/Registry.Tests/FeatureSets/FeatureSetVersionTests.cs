@@ -95,7 +95,7 @@ public sealed class FeatureSetVersionTests(RegistryApiFactory factory) : IClassF
     [InlineData("""{"members": [{"feature_name": "vb_feature"}], "created_by": "x"}""", "version")]
     [InlineData("""{"version": "v1.1", "members": [{"feature_name": "vb_feature"}], "created_by": "x"}""", "version")]
     [InlineData("""{"bump": "huge", "members": [{"feature_name": "vb_feature"}], "created_by": "x"}""", "bump")]
-    [InlineData("""{"version": "1.1.0", "members": [{"feature_name": "vb_feature"}]}""", "created_by")]
+    [InlineData("""{"version": "1.1.0", "members": [{"feature_name": "vb_feature"}], "created_by": ""}""", "created_by")]
     [InlineData("""{"version": "1.1.0", "created_by": "x"}""", "members")]
     [InlineData("""{"version": "1.1.0", "members": [{"feature_name": "vb_feature"}], "created_by": "x", "membres": []}""", "membres")]
     public async Task A_malformed_version_request_is_a_400_naming_the_field(string body, string field)
