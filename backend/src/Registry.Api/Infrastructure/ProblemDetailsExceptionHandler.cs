@@ -99,6 +99,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
     public static void Customize(HttpContext http, ProblemDetails problem)
     {
         problem.Instance ??= http.Request.Path;
+        UnsupportedMediaType.Describe(http, problem);
         problem.Extensions.Remove("traceId");
         problem.Extensions["trace_id"] = Activity.Current?.Id ?? http.TraceIdentifier;
     }
