@@ -70,4 +70,29 @@ public sealed class OpenApiDocumentTests(RegistryApiFactory factory) : IClassFix
         var problem = doc["components"]!["schemas"]!["ProblemDetails"]!;
         Assert.NotNull(problem["properties"]!["trace_id"]);
     }
+
+    [Fact]
+    public async Task The_document_says_exactly_what_the_api_requires_and_answers()
+    {
+        var doc = await DocumentAsync();
+        var paths = doc["paths"]!;
+        bool Required(string path, string method, string name) =>
+            paths[path]![method]!["parameters"]!.AsArray().Single(p => (string)p!["name"]! == name)!["required"] is JsonValue v && (bool)v;
+        Assert.True(Required("/api/v1/features/{feature_name}/rollback", "post", "target_version"));
+        Assert.True(Required("/api/v1/features/{feature_name}/values/latest", "get", "entity_id"));
+        Assert.True(Required("/api/v1/feature-sets/{feature_set_name}/versions/{version}/online", "get", "entity_id"));
+
+        // A deprecation answers the definition, or with dry_run the impact analysis: both are declared.
+        var deprecate = paths["/api/v1/features/{feature_name}/deprecate"]!["post"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!;
+        Assert.Equal(["#/components/schemas/FeatureResponse", "#/components/schemas/ImpactResponse"],
+            deprecate["oneOf"]!.AsArray().Select(s => (string)s!["$ref"]!));
+
+        // Response schemas list every property as required (they are always sent, null when empty), and a raw
+        // feature's transformation is declared nullable; request schemas keep their optional fields optional.
+        var schemas = doc["components"]!["schemas"]!;
+        var feature = schemas["FeatureResponse"]!;
+        Assert.Equal(feature["properties"]!.AsObject().Select(p => p.Key).Order(), feature["required"]!.AsArray().Select(r => (string)r!).Order());
+        Assert.True((bool)feature["properties"]!["transformation"]!["nullable"]!);
+        Assert.Null(schemas["UpdateFeatureRequest"]!["required"]);
+    }
 }
