@@ -1,12 +1,14 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Registry.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace Registry.Tests.Browser;
 
 /// <summary>Swagger UI as a person uses it: in a real browser, against the API on a real port.</summary>
+[Trait(TestCategory.Name, TestCategory.Slow)] // a browser
 public sealed class SwaggerUiTests(LiveApiFixture api, ITestOutputHelper output) : IClassFixture<LiveApiFixture>
 {
     [Fact]
