@@ -57,12 +57,6 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
                 Title = "The registry database is unavailable.",
                 Detail = "Retry shortly.",
             },
-            _ when DatabaseUnavailable.IsValuesStore(exception) => new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The values database is unavailable.",
-                Detail = "Its file cannot be read or written; an operator has to look (see /health/ready).",
-            },
             _ => null,
         };
 
@@ -110,6 +104,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         ConflictException => StatusCodes.Status409Conflict,
         RuleViolationException => StatusCodes.Status422UnprocessableEntity,
         PreconditionFailedException => StatusCodes.Status412PreconditionFailed,
+        StoreUnavailableException => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -144,12 +139,4 @@ internal static class DatabaseUnavailable
         }
         return false;
     }
-
-    /// <summary>
-    /// DuckDB could not read or write its file (disk full, file gone or unreadable), or invalidated the database after
-    /// such an error: not the request's fault, and not fixed by retrying the request alone.
-    /// </summary>
-    public static bool IsValuesStore(Exception exception) =>
-        exception is Registry.DuckDb.DuckDbException e
-        && (e.Message.StartsWith("IO Error", StringComparison.Ordinal) || e.Message.Contains("database has been invalidated", StringComparison.Ordinal));
 }
