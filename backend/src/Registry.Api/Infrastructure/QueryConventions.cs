@@ -31,13 +31,16 @@ internal sealed class SnakeCaseParameterConvention : IParameterModelConvention
 /// </summary>
 internal sealed class UnknownQueryParametersFilter : IResourceFilter
 {
+    // Per action, computed once: the check runs on every request, hot paths included.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _names = new();
+
     public void OnResourceExecuting(ResourceExecutingContext context)
     {
         var query = context.HttpContext.Request.Query;
         if (query.Count == 0) return;
-        var known = QueryNames(context.ActionDescriptor.Parameters);
+        var known = _names.GetOrAdd(context.ActionDescriptor.Id, static (_, parameters) => QueryNames(parameters), context.ActionDescriptor.Parameters);
+        if (query.Keys.All(known.Contains)) return;
         var unknown = query.Keys.Where(k => !known.Contains(k)).ToList();
-        if (unknown.Count == 0) return;
         var accepted = known.Count == 0 ? "This operation takes no query parameters." : $"This operation accepts: {string.Join(", ", known.Order(StringComparer.Ordinal))}.";
         var errors = unknown.ToDictionary(k => k.Length == 0 ? "query" : k, k => new[] { $"Unknown query parameter '{k}'. {Hint(k, known)}{accepted}" });
         context.Result = InvalidInput.Response(context, errors);
