@@ -24,6 +24,7 @@ public sealed class StartupTests
     }
 }
 
+[Trait(TestCategory.Name, TestCategory.Slow)] // provisions a PostgreSQL cluster of its own
 public sealed class LocalClusterTests
 {
     [Fact]
