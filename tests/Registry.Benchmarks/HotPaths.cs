@@ -30,7 +30,7 @@ public class HotPaths
     public const int ReaderRows = 1_000_000;
 
     private readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
-    private readonly IMapper _mapper = new Mapper(MappingSetup.CreateWireConfig()); // the app's wire mapping (Mapster)
+    private readonly Mapper _mapper = new(MappingSetup.CreateWireConfig()); // the app's wire mapping (Mapster)
     private FeatureDefinition _definition = null!;
     private List<FeatureVersion> _versions = null!;
     private LineageResult _lineage = null!;

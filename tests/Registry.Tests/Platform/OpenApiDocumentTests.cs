@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Globalization;
 using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Platform;
@@ -27,11 +28,11 @@ public sealed class OpenApiDocumentTests(RegistryApiFactory factory) : IClassFix
             var responses = operation["responses"]!.AsObject();
             Assert.True(responses.ContainsKey("503"), $"{name} declares no 503");
             Assert.NotNull(responses["503"]!["headers"]!["Retry-After"]);
-            foreach (var (status, response) in responses.Where(r => int.Parse(r.Key) >= 400))
+            foreach (var (status, response) in responses.Where(r => int.Parse(r.Key, CultureInfo.InvariantCulture) >= 400))
             {
                 var content = response!["content"]!.AsObject();
                 Assert.True(content.Select(c => c.Key).SequenceEqual(["application/problem+json"]), $"{name} {status}: {string.Join(", ", content.Select(c => c.Key))}");
-                Assert.Equal(int.Parse(status), (int)content["application/problem+json"]!["example"]!["status"]!);
+                Assert.Equal(int.Parse(status, CultureInfo.InvariantCulture), (int)content["application/problem+json"]!["example"]!["status"]!);
                 Assert.True(((string)response["description"]!).Length > 30, $"{name} {status} has only a reason phrase");
             }
         }

@@ -1,4 +1,3 @@
-using System.Text;
 using Registry.Tests.Infrastructure;
 using static Registry.Tests.Infrastructure.ValueApi;
 
@@ -63,7 +62,7 @@ public sealed class FaithfulIngestTests(RegistryApiFactory api) : IClassFixture<
         var problem = await (await _client.PostAsync(ValuesUrl(f), HttpJson.Json(json))).ExpectProblemAsync(400);
         Assert.Contains("stored as 0", (string)problem["errors"]!["rows[1].value"]![0]!, StringComparison.Ordinal);
 
-        var csv = new StringBuilder("entity_id,event_ts,value\n").Append("A,2024-01-02T21:00:00Z,0.0\n").Append($"B,2024-01-02T21:00:00Z,{number}\n").ToString();
+        var csv = "entity_id,event_ts,value\nA,2024-01-02T21:00:00Z,0.0\nB,2024-01-02T21:00:00Z," + number + "\n";
         var csvProblem = await (await _client.PostCsvAsync(f, csv)).ExpectProblemAsync(400);
         var message = (string)csvProblem["errors"]!["rows[1].value"]![0]!;
         Assert.Contains("CSV line 3", message, StringComparison.Ordinal);

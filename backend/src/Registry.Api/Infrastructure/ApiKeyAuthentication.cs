@@ -86,7 +86,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             : null;
     }
 
-    private AuthenticateResult Success(string keyId, string name, IEnumerable<ApiKeyScope> scopes)
+    private static AuthenticateResult Success(string keyId, string name, IEnumerable<ApiKeyScope> scopes)
     {
         var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, keyId), new(ClaimTypes.Name, name) };
         claims.AddRange(scopes.Select(s => new Claim(ScopeClaim, s.Name())));

@@ -107,7 +107,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
     /// <summary>Every operation can answer these: invalid input, an unexpected error, PostgreSQL briefly unreachable.</summary>
     private static void Declare(OpenApiOperation operation, OperationFilterContext context, int status, Type problem)
     {
-        operation.Responses!.TryAdd(status.ToString(), new OpenApiResponse
+        operation.Responses!.TryAdd(status.ToString(System.Globalization.CultureInfo.InvariantCulture), new OpenApiResponse
         {
             Content = new Dictionary<string, IOpenApiMediaType>
             {

@@ -62,7 +62,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
 
         if (problem is null)
         {
-            logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+            logger.Unhandled(exception, context.Request.Method, context.Request.Path);
             problem = new ProblemDetails
             {
                 Status = StatusCodes.Status500InternalServerError,
@@ -72,7 +72,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         }
         else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
-            logger.LogWarning(exception, "Database unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
+            logger.DatabaseUnavailable(exception, context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "5";
             // Pooled connections opened before an outage are dead: drop them, so recovery does not wait for each to fail.
             if (DatabaseUnavailable.Is(exception)) context.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
@@ -139,4 +139,13 @@ internal static class DatabaseUnavailable
         }
         return false;
     }
+}
+
+internal static partial class ExceptionLog
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
+    public static partial void Unhandled(this ILogger logger, Exception exception, string method, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable for {Method} {Path}")]
+    public static partial void DatabaseUnavailable(this ILogger logger, Exception exception, string method, PathString path);
 }

@@ -182,7 +182,7 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock, Valu
     /// Upstream features must exist and not be archived. A cycle through other features is refused by the store,
     /// inside the write's transaction and under a lock: checked here, two concurrent edits could each add half of one.
     /// </summary>
-    private async Task CheckUpstreamAsync(string featureName, IReadOnlyList<string> added, CancellationToken ct)
+    private async Task CheckUpstreamAsync(string featureName, List<string> added, CancellationToken ct)
     {
         if (added.Contains(featureName))
             throw new RuleViolationException("Dependency cycle.", $"'{featureName}' cannot be its own upstream feature (cycle: {featureName} -> {featureName}).");

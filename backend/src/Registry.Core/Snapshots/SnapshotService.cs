@@ -172,7 +172,7 @@ public sealed class SnapshotService(
     public static InvalidInputException TooManyFiles(long days) =>
         InvalidInputException.For("to", $"The range has rows on {days} days; a snapshot holds at most {MaxFiles} daily files. Narrow the range.");
 
-    private static string ForEntities(IReadOnlyList<string>? entities) =>
+    private static string ForEntities(List<string>? entities) =>
         entities is null ? "" : $" for the {entities.Count} entities given";
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);

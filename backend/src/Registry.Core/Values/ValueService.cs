@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Registry.Core.Common;
 using Registry.Core.Features;
@@ -191,7 +192,7 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
                 RuleType.NullCheck => ((double)m.OffendingRows <= rule.MaxNullRatio * m.CheckedRows,
                     $"null_check: {m.OffendingRows} of {m.CheckedRows} values are null (ratio {Ratio(m.OffendingRows)}, allowed {rule.MaxNullRatio})"),
                 RuleType.Range => (m.OffendingRows == 0,
-                    $"range: {m.OffendingRows} of {m.CheckedRows} values outside [{rule.Min?.ToString() ?? "-inf"}, {rule.Max?.ToString() ?? "+inf"}]"),
+                    $"range: {m.OffendingRows} of {m.CheckedRows} values outside [{rule.Min?.ToString(CultureInfo.InvariantCulture) ?? "-inf"}, {rule.Max?.ToString(CultureInfo.InvariantCulture) ?? "+inf"}]"),
                 RuleType.Outlier => (m.OffendingRows == 0,
                     $"outlier: {m.OffendingRows} of {m.CheckedRows} values have |z| > {rule.ZScoreThreshold}"),
                 RuleType.AllowedValues => (m.OffendingRows == 0,

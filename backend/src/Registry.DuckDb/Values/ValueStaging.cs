@@ -89,11 +89,11 @@ internal sealed class ValueStaging(DuckDbDatabase db, ValueStoreOptions options,
         try
         {
             var (source, args) = tables.QuerySource(c, sql, upstream, from, to, inlineMajor: false);
-            SqlLimits.Run(c, options, ct, () =>
+            SqlLimits.Run(c, options, () =>
             {
                 CheckColumns(c, source, "The SQL's result", args);
                 c.Execute(ValueSql.Stage(batch.Stage, source, dataType), [.. args]);
-            });
+            }, ct);
             ReadStageErrors(c, batch, dataType, csvLines: false);
             if (batch.ErrorCount == 0) CheckDuplicates(c, batch);
             return batch;
