@@ -9,7 +9,9 @@
 
     python3 docs/examples/pipeline.py --base-url http://localhost:5080 [--api-key KEY] [--out training.csv]
 
-The API key can also come from REGISTRY_API_KEY. Every failure prints the registry's problem document
+The API key comes from --api-key, else REGISTRY_API_KEY, else the development key a local API keeps in
+.data/dev-api-key at the repository root (so the command above works as written against `dotnet run`).
+Every failure prints the registry's problem document
 (RFC 9457: title, detail, and the invalid fields) and exits with status 1.
 """
 
@@ -24,6 +26,18 @@ import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Where `dotnet run --project backend/src/Registry.Api` keeps the key it generates in Development.
+DEV_KEY_FILE = HERE.parent.parent / ".data" / "dev-api-key"
+
+
+def default_api_key():
+    """REGISTRY_API_KEY, else the local development key, else None (the API then answers 401 saying what to send)."""
+    if os.environ.get("REGISTRY_API_KEY"):
+        return os.environ["REGISTRY_API_KEY"]
+    try:
+        return DEV_KEY_FILE.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 class RegistryError(Exception):
@@ -82,7 +96,7 @@ def ensure_feature(registry, definition):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default=os.environ.get("REGISTRY_URL", "http://localhost:5080"))
-    parser.add_argument("--api-key", default=os.environ.get("REGISTRY_API_KEY"))
+    parser.add_argument("--api-key", default=default_api_key(), help="default: REGISTRY_API_KEY, else .data/dev-api-key")
     parser.add_argument("--values", default=str(HERE / "daily_close.csv"), help="CSV with entity_id,event_ts,value")
     parser.add_argument("--out", default=None, help="where to write the training set as CSV (default: print a summary only)")
     args = parser.parse_args()

@@ -30,7 +30,7 @@ public class HotPaths
     public const int ReaderRows = 1_000_000;
 
     private readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
-    private readonly IMapper _mapper = new Mapper(MappingSetup.CreateWireConfig()); // the app's wire mapping (Mapster)
+    private readonly Mapper _mapper = new(MappingSetup.CreateWireConfig()); // the app's wire mapping (Mapster)
     private FeatureDefinition _definition = null!;
     private List<FeatureVersion> _versions = null!;
     private LineageResult _lineage = null!;
@@ -91,7 +91,7 @@ public class HotPaths
         for (var level = 1; level <= 9; level++)
             for (var i = 0; i < 11; i++)
             {
-                nodes.Add(new LineageNode($"bench_l{9 - level}_{500 + i}", FeatureStatus.Active, "team_3", "1.0.0", level, LineageDirection.Upstream));
+                nodes.Add(new LineageNode($"bench_l{9 - level}_{500 + i}", FeatureStatus.Active, "team_3", "1.0.0", level, LineageSide.Upstream));
                 if (level > 1 || i < 2) edges.Add(new LineageEdge($"bench_l{9 - level}_{500 + i}", $"bench_l{10 - level}_{500 + i}"));
                 if (level > 1 && i < 10) edges.Add(new LineageEdge($"bench_l{9 - level}_{501 + i}", $"bench_l{10 - level}_{500 + i}"));
             }

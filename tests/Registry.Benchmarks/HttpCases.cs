@@ -20,7 +20,7 @@ internal sealed record HttpRun(IReadOnlyList<HttpCase> Api, IReadOnlyList<HttpCa
     public HttpCase Case(string id) => Api.Concat(Raw).Single(c => c.Id == id);
 
     /// <summary>The case measured by <see cref="SequentialProbe"/>, if it was.</summary>
-    public LoadResult? SequentialOf(string id) => Sequential.FirstOrDefault(c => c.Id == id)?.Results.FirstOrDefault();
+    public LoadResult? SequentialOf(string id) => Sequential.FirstOrDefault(c => c.Id == id)?.Results is [var first, ..] ? first : null;
 }
 
 /// <summary>

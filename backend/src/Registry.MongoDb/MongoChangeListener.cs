@@ -32,7 +32,7 @@ public sealed class MongoChangeListener(MongoRegistry registry, FeatureDefinitio
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         ChangeListenerLoop.RunAsync(cache, WatchAsync,
             e => e is MongoException or TimeoutException or InvalidOperationException or IOException,
-            e => logger.LogWarning(e, "The definition cache lost its change stream; definitions are read from MongoDB until it reopens."),
+            e => logger.ChangeStreamLost(e),
             stoppingToken);
 
     private async Task WatchAsync(CancellationToken ct)
@@ -40,7 +40,7 @@ public sealed class MongoChangeListener(MongoRegistry registry, FeatureDefinitio
         using var cursor = await registry.Features.WatchAsync(MongoQueries.FeatureChanges(), Options, ct);
         // The stream is open on the server: every change from here on will be delivered. Connected forgets what was kept before.
         cache.Connected(1);
-        logger.LogDebug("Watching {Collection} for definition changes.", Collections.Features);
+        logger.Watching(Collections.Features);
         while (await cursor.MoveNextAsync(ct))
         {
             foreach (var change in cursor.Current) Apply(cache, change);
@@ -79,4 +79,13 @@ public sealed class MongoChangeListener(MongoRegistry registry, FeatureDefinitio
 
     private static IEnumerable<string> Upstream(BsonDocument image) =>
         image.GetValue("upstream_features", BsonNull.Value) is BsonArray list ? list.Select(v => v.AsString) : [];
+}
+
+internal static partial class MongoChangeLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The definition cache lost its change stream; definitions are read from MongoDB until it reopens.")]
+    public static partial void ChangeStreamLost(this ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Watching {Collection} for definition changes.")]
+    public static partial void Watching(this ILogger logger, string collection);
 }

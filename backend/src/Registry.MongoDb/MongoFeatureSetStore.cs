@@ -85,7 +85,7 @@ public sealed class MongoFeatureSetStore(MongoRegistry registry) : IFeatureSetSt
         var f = Builders<FeatureSetDocument>.Filter;
         var filters = new List<FilterDefinition<FeatureSetDocument>>();
         if (query.Owner is { } owner) filters.Add(f.Eq(s => s.Owner, owner));
-        if (query.Tag is { } tag) filters.Add(f.AnyEq(s => s.Tags, tag));
+        if (query.Tags.Count > 0) filters.Add(f.All(s => s.Tags, query.Tags));
         return filters.Count == 0 ? f.Empty : f.And(filters);
     }
 

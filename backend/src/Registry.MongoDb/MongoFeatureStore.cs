@@ -171,7 +171,7 @@ public sealed class MongoFeatureStore(MongoRegistry registry, FeatureDefinitionC
     /// Under the lineage lock (a document every lineage edit writes, so concurrent edits conflict and the later one is
     /// retried on the committed graph), the upstream features must exist and the graph must stay acyclic.
     /// </summary>
-    private async Task CheckLineageAsync(IClientSessionHandle session, FeatureDefinition feature, IReadOnlyList<string> before, CancellationToken ct)
+    private async Task CheckLineageAsync(IClientSessionHandle session, FeatureDefinition feature, List<string> before, CancellationToken ct)
     {
         if (feature.UpstreamFeatures.Count == 0 && before.Count == 0) return;
         await registry.TakeLockAsync(session, LineageLock, ct);
@@ -227,7 +227,7 @@ public sealed class MongoFeatureStore(MongoRegistry registry, FeatureDefinitionC
         (await DownstreamNamesAsync([featureName], ct)).GetValueOrDefault(featureName, []);
 
     /// <summary>Downstream lists are derived from the other features' upstream arrays (multikey index), never stored.</summary>
-    private async Task<Dictionary<string, IReadOnlyList<string>>> DownstreamNamesAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct)
+    private async Task<Dictionary<string, IReadOnlyList<string>>> DownstreamNamesAsync(List<string> featureNames, CancellationToken ct)
     {
         var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         if (featureNames.Count == 0) return result;

@@ -15,7 +15,7 @@ public sealed class MongoLineageStore(MongoRegistry registry) : ILineageStore
             .FirstOrDefaultAsync(ct);
         if (root is null) return [];
         var nodes = new List<LineageNode>();
-        void Read(string field, LineageDirection direction)
+        void Read(string field, LineageSide direction)
         {
             if (!root.TryGetValue(field, out var list)) return;
             foreach (var n in list.AsBsonArray.Select(v => v.AsBsonDocument))
@@ -24,8 +24,8 @@ public sealed class MongoLineageStore(MongoRegistry registry) : ILineageStore
                     n["current_version"].AsString, n["depth"].ToInt32(), direction));
             }
         }
-        Read("up", LineageDirection.Upstream);
-        Read("down", LineageDirection.Downstream);
+        Read("up", LineageSide.Upstream);
+        Read("down", LineageSide.Downstream);
         // The PostgreSQL store's order: upstream first, then by depth and name.
         return [.. nodes.OrderBy(n => n.Direction).ThenBy(n => n.Depth).ThenBy(n => n.FeatureName, StringComparer.Ordinal)];
     }

@@ -99,7 +99,7 @@ public static class StartupSteps
                 await registry.StartupSteps.InsertOneAsync(
                     new StartupStepDocument { Id = step.Number, Name = step.Name, Checksum = step.Checksum, AppliedAt = DateTime.UtcNow },
                     cancellationToken: ct);
-                logger.LogInformation("Applied MongoDB start-up step {Number} ({Name})", step.Number, step.Name);
+                logger.AppliedStep(step.Number, step.Name);
             }
             catch (MongoException e) when (MongoFaults.IsDuplicateKey(e))
             {
@@ -157,4 +157,10 @@ internal sealed class StartupStepsHostedService(MongoRegistry registry, ILogger<
     public Task StartAsync(CancellationToken cancellationToken) => StartupSteps.ApplyAsync(registry, logger, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+internal static partial class StartupStepsLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied MongoDB start-up step {Number} ({Name})")]
+    public static partial void AppliedStep(this ILogger logger, int number, string name);
 }

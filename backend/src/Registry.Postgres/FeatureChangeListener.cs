@@ -21,7 +21,7 @@ public sealed class FeatureChangeListener(NpgsqlDataSource dataSource, FeatureDe
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         ChangeListenerLoop.RunAsync(cache, ListenAsync,
             e => e is NpgsqlException or TimeoutException or InvalidOperationException or IOException,
-            e => logger.LogWarning(e, "The definition cache lost its change notifications; definitions are read from PostgreSQL until it reconnects."),
+            e => logger.NotificationsLost(e),
             stoppingToken);
 
     private async Task ListenAsync(CancellationToken ct)
@@ -37,7 +37,7 @@ public sealed class FeatureChangeListener(NpgsqlDataSource dataSource, FeatureDe
             await listen.ExecuteNonQueryAsync(ct);
         // Entries kept before this point may predate changes nobody heard: Connected forgets them before serving.
         cache.Connected(connection.ProcessID);
-        logger.LogDebug("Listening for definition changes on {Channel} (backend {Pid}).", Channel, connection.ProcessID);
+        logger.Listening(Channel, connection.ProcessID);
         while (true)
         {
             if (!await connection.WaitAsync(IdleCheck, ct))
@@ -48,4 +48,13 @@ public sealed class FeatureChangeListener(NpgsqlDataSource dataSource, FeatureDe
             }
         }
     }
+}
+
+internal static partial class FeatureChangeLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The definition cache lost its change notifications; definitions are read from PostgreSQL until it reconnects.")]
+    public static partial void NotificationsLost(this ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Listening for definition changes on {Channel} (backend {Pid}).")]
+    public static partial void Listening(this ILogger logger, string channel, int pid);
 }

@@ -74,7 +74,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<Migrati
                     await record.ExecuteNonQueryAsync(ct);
                 }
                 await tx.CommitAsync(ct);
-                logger.LogInformation("Applied migration {Migration}", migration.Name);
+                logger.AppliedMigration(migration.Name);
             }
         }
         finally
@@ -95,4 +95,10 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<Migrati
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
+}
+
+internal static partial class MigrationLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Migration}")]
+    public static partial void AppliedMigration(this ILogger logger, string migration);
 }

@@ -17,7 +17,8 @@ public sealed class PostgresFeatureSetStore(NpgsqlDataSource dataSource) : IFeat
         ARRAY(SELECT m.feature_name FROM feature_set_members m
               WHERE m.feature_set_name = v.feature_set_name AND m.version_key = v.version_key ORDER BY m.position),
         ARRAY(SELECT m.feature_version FROM feature_set_members m
-              WHERE m.feature_set_name = v.feature_set_name AND m.version_key = v.version_key ORDER BY m.position)
+              WHERE m.feature_set_name = v.feature_set_name AND m.version_key = v.version_key ORDER BY m.position),
+        v.created_by_key
         """;
 
     /// <summary>A set joined to its current version (current_version holds the version exactly as published).</summary>
@@ -119,9 +120,9 @@ public sealed class PostgresFeatureSetStore(NpgsqlDataSource dataSource) : IFeat
             parameters.Add(new() { Value = owner });
             where.Add($"s.owner = ${parameters.Count}");
         }
-        if (query.Tag is { } tag)
+        if (query.Tags.Count > 0)
         {
-            parameters.Add(new() { Value = new[] { tag }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            parameters.Add(new() { Value = query.Tags.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
             where.Add($"s.tags @> ${parameters.Count}");
         }
         var whereSql = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
@@ -217,8 +218,8 @@ public sealed class PostgresFeatureSetStore(NpgsqlDataSource dataSource) : IFeat
     private static async Task InsertVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, FeatureSetVersion v, CancellationToken ct)
     {
         await using (var cmd = new NpgsqlCommand("""
-            INSERT INTO feature_set_versions (feature_set_name, version_key, version, changelog, created_by, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6)
+            INSERT INTO feature_set_versions (feature_set_name, version_key, version, changelog, created_by, created_at, created_by_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
             """, connection, tx))
         {
             cmd.Parameters.Add(new() { Value = v.FeatureSetName });
@@ -227,6 +228,7 @@ public sealed class PostgresFeatureSetStore(NpgsqlDataSource dataSource) : IFeat
             cmd.Parameters.Add(new() { Value = (object?)v.Changelog ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             cmd.Parameters.Add(new() { Value = v.CreatedBy });
             cmd.Parameters.Add(new() { Value = v.CreatedAt });
+            cmd.Parameters.Add(new() { Value = (object?)v.CreatedByKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             await cmd.ExecuteNonQueryAsync(ct);
         }
         await using var members = new NpgsqlCommand("""
@@ -273,6 +275,7 @@ public sealed class PostgresFeatureSetStore(NpgsqlDataSource dataSource) : IFeat
             Changelog = r.IsDBNull(at + 2) ? null : r.GetString(at + 2),
             CreatedBy = r.GetString(at + 3),
             CreatedAt = r.GetFieldValue<DateTimeOffset>(at + 4),
+            CreatedByKey = r.IsDBNull(at + 7) ? null : r.GetString(at + 7),
             Members = names.Zip(versions, (name, version) => new FeatureSetMember(name, version)).ToList(),
         };
     }

@@ -11,7 +11,7 @@ public sealed partial class PostgresFeatureStore : IVersionStore
 {
     private const string VersionColumns = """
         feature_name, version, changelog, breaking_changes, transformation_snapshot, validation_snapshot,
-        created_by, created_at, is_rolled_back, rolled_back_at, restored_from
+        created_by, created_at, is_rolled_back, rolled_back_at, restored_from, created_by_key
         """;
 
     async Task<IReadOnlyList<FeatureVersion>> IVersionStore.ListAsync(string featureName, CancellationToken ct)
@@ -84,8 +84,8 @@ public sealed partial class PostgresFeatureStore : IVersionStore
         var parsed = SemVer.Parse(v.Version);
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO feature_versions (feature_name, version_key, version, major, changelog, breaking_changes,
-                transformation_snapshot, validation_snapshot, created_by, created_at, restored_from)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                transformation_snapshot, validation_snapshot, created_by, created_at, restored_from, created_by_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             """, connection, tx);
         cmd.Parameters.Add(new() { Value = v.FeatureName });
         cmd.Parameters.Add(new() { Value = SemVer.Key(parsed) });
@@ -102,6 +102,7 @@ public sealed partial class PostgresFeatureStore : IVersionStore
         cmd.Parameters.Add(new() { Value = v.CreatedBy });
         cmd.Parameters.Add(new() { Value = v.CreatedAt });
         cmd.Parameters.Add(new() { Value = (object?)v.RestoredFrom ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = (object?)v.CreatedByKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
@@ -118,5 +119,6 @@ public sealed partial class PostgresFeatureStore : IVersionStore
         IsRolledBack = r.GetBoolean(8),
         RolledBackAt = r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
         RestoredFrom = r.IsDBNull(10) ? null : r.GetString(10),
+        CreatedByKey = r.IsDBNull(11) ? null : r.GetString(11),
     };
 }

@@ -75,7 +75,7 @@ public sealed class PostgresLineageStore(NpgsqlDataSource dataSource) : ILineage
         {
             nodes.Add(new LineageNode(reader.GetString(0), StoredJson.Parse<FeatureStatus>(reader.GetString(1)), reader.GetString(2),
                 reader.GetString(3), reader.GetInt32(4),
-                reader.GetString(5) == "upstream" ? LineageDirection.Upstream : LineageDirection.Downstream));
+                reader.GetString(5) == "upstream" ? LineageSide.Upstream : LineageSide.Downstream));
         }
         return nodes;
     }

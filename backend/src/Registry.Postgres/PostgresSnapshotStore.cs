@@ -12,7 +12,7 @@ public sealed class PostgresSnapshotStore(NpgsqlDataSource dataSource) : ISnapsh
 {
     private const string Columns = """
         s.snapshot_id, s.feature_set_name, s.feature_set_version, s.from_ts, s.to_ts, s.timeframe, s.entity_ids, s.row_count,
-        s.checksum, s.created_by, s.created_at
+        s.checksum, s.created_by, s.created_at, s.created_by_key
         """;
 
     public async Task CreateAsync(Snapshot snapshot, CancellationToken ct)
@@ -23,8 +23,8 @@ public sealed class PostgresSnapshotStore(NpgsqlDataSource dataSource) : ISnapsh
 
         var insert = new NpgsqlBatchCommand("""
             INSERT INTO snapshots (snapshot_id, feature_set_name, version_key, feature_set_version, from_ts, to_ts, timeframe,
-                entity_ids, row_count, checksum, created_by, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                entity_ids, row_count, checksum, created_by, created_at, created_by_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             """);
         insert.Parameters.Add(new() { Value = snapshot.Id });
         insert.Parameters.Add(new() { Value = snapshot.FeatureSetName });
@@ -38,6 +38,7 @@ public sealed class PostgresSnapshotStore(NpgsqlDataSource dataSource) : ISnapsh
         insert.Parameters.Add(new() { Value = snapshot.Checksum });
         insert.Parameters.Add(new() { Value = (object?)snapshot.CreatedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         insert.Parameters.Add(new() { Value = snapshot.CreatedAt });
+        insert.Parameters.Add(new() { Value = (object?)snapshot.CreatedByKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         batch.BatchCommands.Add(insert);
 
         var files = new NpgsqlBatchCommand("""
@@ -127,6 +128,7 @@ public sealed class PostgresSnapshotStore(NpgsqlDataSource dataSource) : ISnapsh
             Checksum = head.Checksum,
             Features = featureList,
             CreatedBy = head.CreatedBy,
+            CreatedByKey = head.CreatedByKey,
             CreatedAt = head.CreatedAt,
         };
     }
@@ -153,7 +155,7 @@ public sealed class PostgresSnapshotStore(NpgsqlDataSource dataSource) : ISnapsh
 
         var items = new List<SnapshotSummary>();
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) items.Add(ReadSummary(reader, reader.GetInt32(11), reader.GetInt64(12)));
+        while (await reader.ReadAsync(ct)) items.Add(ReadSummary(reader, reader.GetInt32(12), reader.GetInt64(13)));
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
         return new SnapshotPage(items, reader.GetInt64(0));
@@ -172,6 +174,7 @@ public sealed class PostgresSnapshotStore(NpgsqlDataSource dataSource) : ISnapsh
         bytes,
         r.GetString(8),
         r.IsDBNull(9) ? null : r.GetString(9),
+        r.IsDBNull(11) ? null : r.GetString(11),
         r.GetFieldValue<DateTimeOffset>(10));
 
     private static double? Nullable(NpgsqlDataReader r, int column) => r.IsDBNull(column) ? null : r.GetDouble(column);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Globalization;
 using Registry.Tests.FeatureSets;
 using Registry.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -33,7 +34,7 @@ public sealed class ConcurrentWriterTests(RegistryApiFactory api, ITestOutputHel
                 {
                     var read = await client.GetAsync(url);
                     var feature = (await read.ExpectAsync(200))!;
-                    var count = int.Parse(((string)feature["description"]!)["count=".Length..]);
+                    var count = int.Parse(((string)feature["description"]!)["count=".Length..], CultureInfo.InvariantCulture);
                     var tags = feature["tags"]!.AsArray().Select(t => (JsonNode)(string)t!).Append($"w{w}r{round}").ToArray();
                     var change = new JsonObject { ["description"] = $"count={count + 1}", ["tags"] = new JsonArray(tags) };
                     var write = await client.PutJsonAsync(url, change.ToJsonString(), read.ETag());

@@ -4,8 +4,10 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Auth;
 
 /// <summary>Per-key token buckets with a deliberately low limit: 429 problem documents with Retry-After, one key never starving another.</summary>
-public sealed class RateLimitTests : IAsyncLifetime
+public sealed class RateLimitTests : IAsyncLifetime, IDisposable
 {
+    public void Dispose() => _api.Dispose(); // also after DisposeAsync: disposing twice is harmless
+
     private readonly RegistryApiFactory _api = new();
 
     public async Task InitializeAsync()

@@ -3,8 +3,14 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Auth;
 
 /// <summary>Keys never reach the log or an error response, whatever fails: everything the API logs is captured at Trace.</summary>
-public sealed class SecretsTests : IAsyncLifetime
+public sealed class SecretsTests : IAsyncLifetime, IDisposable
 {
+    public void Dispose()
+    {
+        _api.Dispose(); // also after DisposeAsync: disposing twice is harmless
+        _log.Dispose();
+    }
+
     private readonly RegistryApiFactory _api = new();
     private readonly LogCapture _log = new();
 

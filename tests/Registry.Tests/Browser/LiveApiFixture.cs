@@ -10,8 +10,10 @@ namespace Registry.Tests.Browser;
 /// The API on a real Kestrel socket (a browser cannot reach TestServer), on its own database in the shared
 /// test cluster, and one headless Debian chromium driven through Playwright.
 /// </summary>
-public sealed class LiveApiFixture : IAsyncLifetime
+public sealed class LiveApiFixture : IAsyncLifetime, IDisposable
 {
+    public void Dispose() => _factory.Dispose(); // also after DisposeAsync: disposing twice is harmless
+
     /// <summary>Debian's package; .ci/run installs it. Playwright's own browser downloads cannot work here.</summary>
     public const string ChromiumPath = "/usr/bin/chromium";
 

@@ -1,14 +1,18 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Registry.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace Registry.Tests.Browser;
 
 /// <summary>Swagger UI as a person uses it: in a real browser, against the API on a real port.</summary>
+[Trait(TestCategory.Name, TestCategory.Slow)] // a browser
 public sealed class SwaggerUiTests(LiveApiFixture api, ITestOutputHelper output) : IClassFixture<LiveApiFixture>
 {
+    private static readonly string[] Examples = ["stock_daily_close", "stock_rsi_14d"];
+
     [Fact]
     public async Task Every_operation_in_the_document_is_listed()
     {
@@ -66,7 +70,7 @@ public sealed class SwaggerUiTests(LiveApiFixture api, ITestOutputHelper output)
             await Expect(page.Locator(".modal-ux")).ToHaveCountAsync(0);
 
             // The declared examples, in the README's order: the raw input first, then the RSI that depends on it.
-            foreach (var example in new[] { "stock_daily_close", "stock_rsi_14d" })
+            foreach (var example in Examples)
             {
                 await examples.SelectOptionAsync(example);
                 await Expect(body).ToHaveValueAsync(new Regex($"\"feature_name\": \"{example}\""));

@@ -31,7 +31,8 @@ public sealed class CreateAndReadFeatureSetTests(RegistryApiFactory factory) : I
         var v1 = await _client.GetJsonAsync($"{VersionsUrl("cs_tech_v1")}/1.0.0");
         Assert.Equal(["cs_close@1.0.0", "cs_rsi@1.1.0"], Pinned(v1["members"]));
         Assert.Equal("Close and RSI.", (string?)v1["changelog"]);
-        Assert.Equal("quant-team", (string?)v1["created_by"]); // the owner, when created_by is not given
+        Assert.Equal("bootstrap", (string?)v1["created_by"]); // the key's name, when created_by is not given
+        Assert.Equal("bootstrap", (string?)v1["created_by_key"]);
         Assert.True((bool)v1["is_current"]!);
 
         // A later feature version does not move what the set pinned.
@@ -113,8 +114,11 @@ public sealed class CreateAndReadFeatureSetTests(RegistryApiFactory factory) : I
         Assert.Equal(["ls_feature@1.0.0"], Pinned(all["feature_sets"]![0]!["members"]));
 
         Assert.Equal(["ls_a", "ls_c"], Names(await _client.GetJsonAsync($"{Url}?owner=quant-team")));
-        Assert.Equal(["ls_a", "ls_b"], Names(await _client.GetJsonAsync($"{Url}?tag=technical")));
-        Assert.Equal(["ls_a"], Names(await _client.GetJsonAsync($"{Url}?owner=quant-team&tag=technical")));
+        Assert.Equal(["ls_a", "ls_b"], Names(await _client.GetJsonAsync($"{Url}?tags=technical")));
+        Assert.Equal(["ls_a"], Names(await _client.GetJsonAsync($"{Url}?owner=quant-team&tags=technical")));
+        // All of the tags, repeated or comma-separated, as on features.
+        Assert.Equal(["ls_a"], Names(await _client.GetJsonAsync($"{Url}?tags=technical,daily")));
+        Assert.Equal(["ls_a"], Names(await _client.GetJsonAsync($"{Url}?tags=technical&tags=daily")));
         Assert.Empty(Names(await _client.GetJsonAsync($"{Url}?owner=nobody")));
 
         var page = await _client.GetJsonAsync($"{Url}?skip=1&limit=1");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Globalization;
 using Registry.Tests.Infrastructure;
 using static Registry.Tests.FeatureSets.FeatureSetApi;
 
@@ -47,7 +48,7 @@ public sealed class FeatureSetRefusalTests(RegistryApiFactory factory) : IClassF
         var problem = await (await _client.PostSetAsync(Create("st_set", "st_ok", "st_old", "st_gone@1.0.0"))).ExpectProblemAsync(422);
 
         var detail = (string)problem["detail"]!;
-        var since = DateTimeOffset.Parse((string)deprecated["deprecated_at"]!).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+        var since = DateTimeOffset.Parse((string)deprecated["deprecated_at"]!, CultureInfo.InvariantCulture).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         Assert.Contains($"'st_old' is deprecated since {since}", detail);
         Assert.Contains("'st_gone' is archived", detail);
         Assert.DoesNotContain("st_ok", detail);

@@ -98,9 +98,9 @@ public sealed class BadInputTests(RegistryApiFactory factory) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task A_missing_field_is_named_as_sent()
+    public async Task A_blank_field_is_named_as_sent_never_by_a_display_name()
     {
-        var body = """{"version": "1.1.0", "members": [{"feature_name": "abc"}]}""";
+        var body = """{"version": "1.1.0", "members": [{"feature_name": "abc"}], "created_by": ""}""";
         var problem = await (await _client.PostJsonAsync("/api/v1/feature-sets/no_such_set/versions", body)).ExpectProblemAsync(400);
         Assert.Equal("'created_by' must not be empty.", (string?)problem["errors"]!["created_by"]![0]);
     }
@@ -122,10 +122,13 @@ public sealed class BadInputTests(RegistryApiFactory factory) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task A_wrong_content_type_is_415()
+    public async Task A_wrong_content_type_is_415_naming_the_accepted_media_types()
     {
         var response = await _client.PostAsync(FeatureApi.Url, new StringContent("feature_name=abc", System.Text.Encoding.UTF8, "text/plain"));
-        await response.ExpectProblemAsync(415);
+        var problem = await response.ExpectProblemAsync(415);
+        Assert.Contains("application/json", (string)problem["detail"]!, StringComparison.Ordinal);
+        Assert.Contains("text/plain", (string)problem["detail"]!, StringComparison.Ordinal);
+        Assert.Equal(["application/json"], problem["accepted_media_types"]!.AsArray().Select(t => (string)t!));
     }
 
     [Fact]

@@ -173,13 +173,14 @@ public sealed class DefinitionCacheTests(RegistryApiFactory factory) : IClassFix
         var usage = new UsageService(new PostgresUsageStore(dataSource, cache), store, clock);
         var versions = new VersionService(store, store, new PostgresLineageStore(dataSource), clock, new ContractCache(clock), sqlCheck);
         var ct = CancellationToken.None;
+        var caller = new Registry.Core.Auth.Caller("test", [Registry.Core.Auth.ApiKeyScope.Write], "definition-cache-test");
 
-        await features.CreateAsync(Request("dcw_up"), ct);
-        await features.CreateAsync(Request("dcw_other"), ct);
+        await features.CreateAsync(Request("dcw_up"), caller, ct);
+        await features.CreateAsync(Request("dcw_other"), caller, ct);
         Assert.Empty((await features.GetAsync("dcw_up", ct)).DownstreamFeatures);
 
         // Create: the upstream feature's downstream list.
-        await features.CreateAsync(Request("dcw_down", upstream: "dcw_up"), ct);
+        await features.CreateAsync(Request("dcw_down", upstream: "dcw_up"), caller, ct);
         Assert.Equal(["dcw_down"], (await features.GetAsync("dcw_up", ct)).DownstreamFeatures);
         Assert.Equal(1, (await features.GetAsync("dcw_down", ct)).Revision);
 
@@ -191,7 +192,7 @@ public sealed class DefinitionCacheTests(RegistryApiFactory factory) : IClassFix
         Assert.Equal(["dcw_down"], (await features.GetAsync("dcw_other", ct)).DownstreamFeatures);
 
         // A version: the current version moves.
-        await versions.CreateAsync("dcw_down", new CreateVersionRequest { Bump = VersionBump.Minor, Changelog = "window 21", CreatedBy = "quant-team" }, null, ct);
+        await versions.CreateAsync("dcw_down", new CreateVersionRequest { Bump = VersionBump.Minor, Changelog = "window 21", CreatedBy = "quant-team" }, null, caller, ct);
         Assert.Equal("1.1.0", (await features.GetAsync("dcw_down", ct)).CurrentVersion);
 
         // Usage: the counters move without a revision.

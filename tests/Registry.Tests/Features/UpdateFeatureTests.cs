@@ -42,12 +42,28 @@ public sealed class UpdateFeatureTests(RegistryApiFactory factory) : IClassFixtu
     }
 
     [Fact]
-    public async Task The_computation_changes_only_through_a_version()
+    public async Task The_computation_changes_only_through_a_version_and_the_400_says_so()
     {
         await _client.CreateAsync("upd_comp");
         var problem = await (await _client.PutJsonAsync(Url("upd_comp"),
             """{"transformation": {"transformation_type": "sql", "code": "select 1"}}""")).ExpectProblemAsync(400);
-        Assert.NotNull(problem["errors"]!["transformation"]);
+        var message = (string)problem["errors"]!["transformation"]![0]!;
+        Assert.Contains("only through a new version", message, StringComparison.Ordinal);
+        Assert.Contains("/versions", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Check the spelling", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("validation_rules", "[]", "new version")]
+    [InlineData("data_type", "\"integer\"", "fixed when the feature is registered")]
+    [InlineData("feature_type", "\"raw\"", "fixed when the feature is registered")]
+    [InlineData("duckdb_table", "\"features.other\"", "fixed when the feature is registered")]
+    [InlineData("colour", "\"red\"", "Check the spelling")]
+    public async Task A_field_put_cannot_change_gets_a_400_saying_what_to_do(string field, string value, string says)
+    {
+        await _client.CreateAsync(FeatureApi.Minimal("upd_fixed"), allowExisting: true);
+        var problem = await (await _client.PutJsonAsync(Url("upd_fixed"), $$"""{"owner": "x", "{{field}}": {{value}}}""")).ExpectProblemAsync(400);
+        Assert.Contains(says, (string)problem["errors"]![field]![0]!, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,16 +35,11 @@ public sealed class ApiProcess : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = dataDirectory,
         };
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = TestHost.Environment;
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        info.Environment["ConnectionStrings__Registry"] = connectionString;
-        info.Environment["DuckDb__Path"] = Path.Combine(dataDirectory, "values.duckdb");
-        info.Environment["DuckDb__TempDirectory"] = Path.Combine(dataDirectory, "tmp");
-        // Ready for API keys and per-key rate limits (issue 7): a bootstrap key the client sends, limits out of the way.
-        var key = "process-test-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-        info.Environment["Auth__BootstrapKey"] = key;
-        info.Environment["RateLimit__PermitsPerSecond"] = "1000000";
-        info.Environment["RateLimit__Burst"] = "1000000";
+        // The same settings as an in-process API (TestHost), as environment variables.
+        var key = TestHost.NewAdminKey("process-test");
+        foreach (var (name, value) in TestHost.Settings(connectionString, dataDirectory, key).AsEnvironment()) info.Environment[name] = value;
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -19,7 +19,7 @@ public sealed class RegistryApiFactory : WebApplicationFactory<Program>, IAsyncL
     public string ConnectionString { get; private set; } = "";
 
     /// <summary>The configured bootstrap key (Auth:BootstrapKey): every scope.</summary>
-    public string AdminKey { get; } = "test-bootstrap-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+    public string AdminKey { get; } = TestHost.NewAdminKey("test-bootstrap");
 
     /// <summary>Extra configuration for a test's own factory, applied last (e.g. low rate limits, Auth:Enabled=false).</summary>
     public Dictionary<string, string?> Settings { get; } = new();
@@ -37,16 +37,8 @@ public sealed class RegistryApiFactory : WebApplicationFactory<Program>, IAsyncL
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Registry", ConnectionString);
-        builder.UseSetting("DuckDb:Path", ValuesPath);
-        builder.UseSetting("DuckDb:TempDirectory", Path.Combine(ValuesDirectory, "tmp"));
-        builder.UseSetting("Auth:BootstrapKey", AdminKey);
-        // Tests fire requests as fast as they can; the rate-limit tests set their own limits.
-        builder.UseSetting("RateLimit:PermitsPerSecond", "1000000");
-        builder.UseSetting("RateLimit:Burst", "1000000");
-        builder.UseSetting("RateLimit:AnonymousPermitsPerSecond", "1000000");
-        builder.UseSetting("RateLimit:AnonymousBurst", "1000000");
+        builder.UseEnvironment(TestHost.Environment);
+        foreach (var (key, value) in TestHost.Settings(ConnectionString, ValuesDirectory, AdminKey)) builder.UseSetting(key, value);
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         Customize?.Invoke(builder);
     }

@@ -80,6 +80,15 @@ public sealed class LineageTests(RegistryApiFactory factory) : IClassFixture<Reg
         Assert.Equal("quant-team", (string?)src["owner"]);
         Assert.Equal("1.0.0", (string?)src["current_version"]);
         Assert.Equal("bd_mid", (string?)both["feature_name"]);
+
+        // The graph is whole: the feature asked about is the root node, and both ends of every edge are nodes.
+        var root = both["nodes"]![0]!;
+        Assert.Equal(("bd_mid", "root", 0), ((string)root["feature_name"]!, (string)root["direction"]!, (int)root["depth"]!));
+        var nodes = both["nodes"]!.AsArray().Select(n => (string)n!["feature_name"]!).ToHashSet();
+        Assert.Equal(["bd_mid", "bd_out", "bd_src"], nodes.Order());
+        var edges = both["edges"]!.AsArray();
+        Assert.Equal(2, edges.Count);
+        Assert.All(edges, e => Assert.Subset(nodes, new HashSet<string> { (string)e!["from"]!, (string)e!["to"]! }));
     }
 
     [Fact]

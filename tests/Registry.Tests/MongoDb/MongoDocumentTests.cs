@@ -92,15 +92,19 @@ public sealed class MongoDocumentTests
         {
             FeatureName = "stock_rsi_14d", Version = "1.2.0+build.7", Changelog = "faster", BreakingChanges = false,
             TransformationSnapshot = SampleFeature().Transformation, ValidationSnapshot = SampleFeature().ValidationRules,
-            CreatedBy = "ci", CreatedAt = Created, IsRolledBack = true, RolledBackAt = Updated, RestoredFrom = "1.0.0",
+            CreatedBy = "ci", CreatedByKey = "3f9a0c2b7d4e1a65", CreatedAt = Created, IsRolledBack = true, RolledBackAt = Updated, RestoredFrom = "1.0.0",
         };
         var bson = version.ToDocument().ToBsonDocument();
         Assert.Equal(["_id", "schema_version", "feature_name", "version_key", "version", "major", "changelog", "breaking_changes",
-            "transformation_snapshot", "validation_snapshot", "created_by", "created_at", "created_at_us", "is_rolled_back",
+            "transformation_snapshot", "validation_snapshot", "created_by", "created_by_key", "created_at", "created_at_us", "is_rolled_back",
             "rolled_back_at", "rolled_back_at_us", "restored_from"], bson.Names);
         Assert.Equal(SemVer.Key(SemVer.Parse("1.2.0")), bson["version_key"].AsString);
         Assert.Equal(1, bson["major"].AsInt32);
         SameRecord(version, RoundTrip(version.ToDocument()).ToDomain());
+
+        // Documents written before the key was recorded have no created_by_key: they read back with none.
+        bson.Remove("created_by_key");
+        Assert.Null(BsonSerializer.Deserialize<VersionDocument>(bson).ToDomain().CreatedByKey);
     }
 
     [Fact]
@@ -131,10 +135,11 @@ public sealed class MongoDocumentTests
 
         var version = new FeatureSetVersion
         {
-            FeatureSetName = "tech_v1", Version = "1.0.0", Changelog = null, CreatedBy = "ci", CreatedAt = Created,
+            FeatureSetName = "tech_v1", Version = "1.0.0", Changelog = null, CreatedBy = "ci", CreatedByKey = "bootstrap", CreatedAt = Created,
             Members = [new FeatureSetMember("stock_rsi_14d", "1.2.0"), new FeatureSetMember("stock_daily_close", "2.0.0-rc.1")],
         };
         var vb = version.ToDocument().ToBsonDocument();
+        Assert.Equal("bootstrap", vb["created_by_key"].AsString);
         Assert.Equal("""[{ "feature_name" : "stock_rsi_14d", "feature_version" : "1.2.0", "feature_version_key" : "KEY1" }, { "feature_name" : "stock_daily_close", "feature_version" : "2.0.0-rc.1", "feature_version_key" : "KEY2" }]"""
                 .Replace("KEY1", SemVer.Key(SemVer.Parse("1.2.0")), StringComparison.Ordinal)
                 .Replace("KEY2", SemVer.Key(SemVer.Parse("2.0.0-rc.1")), StringComparison.Ordinal),
@@ -151,9 +156,10 @@ public sealed class MongoDocumentTests
             From = Created, To = Updated, Timeframe = "1d", EntityIds = ["AAPL"], RowCount = 2, Checksum = "ab",
             Files = [new SnapshotFile("tech_v1/1d/20250301.parquet", 2, 1024, "cd")],
             Features = [new SnapshotFeature("stock_rsi_14d", "1.2.0", 1, DataType.Float, new FeatureNormalization("stock_rsi_14d", "1.2.0", 2, 50, 1.5, 48.5, 51.5))],
-            CreatedBy = "ci", CreatedAt = Updated,
+            CreatedBy = "ci", CreatedByKey = "3f9a0c2b7d4e1a65", CreatedAt = Updated,
         };
         var bson = snapshot.ToDocument().ToBsonDocument();
+        Assert.Equal("3f9a0c2b7d4e1a65", bson["created_by_key"].AsString);
         Assert.Equal(BsonBinarySubType.UuidStandard, bson["_id"].AsBsonBinaryData.SubType);
         Assert.Equal("""{ "path" : "tech_v1/1d/20250301.parquet", "row_count" : { "$numberLong" : "2" }, "bytes" : { "$numberLong" : "1024" }, "sha256" : "cd" }""",
             Golden(bson["files"][0].AsBsonDocument));

@@ -178,10 +178,10 @@ public sealed class MongoQueryTests
     }
 
     [Fact]
-    public void Feature_set_lists_filter_by_owner_and_tag()
+    public void Feature_set_lists_filter_by_owner_and_all_tags()
     {
-        Assert.Equal(Mql("""{ "owner" : "quant", "tags" : "tech" }"""), Render(MongoFeatureSetStore.ListFilter(new FeatureSetListQuery("quant", "tech", 0, 10))));
-        Assert.Equal("{ }", Render(MongoFeatureSetStore.ListFilter(new FeatureSetListQuery(null, null, 0, 10))));
+        Assert.Equal(Mql("""{ "owner" : "quant", "tags" : { "$all" : ["tech", "daily"] } }"""), Render(MongoFeatureSetStore.ListFilter(new FeatureSetListQuery("quant", ["tech", "daily"], 0, 10))));
+        Assert.Equal("{ }", Render(MongoFeatureSetStore.ListFilter(new FeatureSetListQuery(null, [], 0, 10))));
     }
 
     [Theory]

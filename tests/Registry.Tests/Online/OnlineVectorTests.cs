@@ -58,7 +58,7 @@ public sealed class OnlineVectorTests(RegistryApiFactory api) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task A_breaking_change_of_a_member_is_a_409_naming_it_until_it_is_rolled_back()
+    public async Task A_breaking_change_of_a_member_is_a_409_naming_it_and_so_is_a_rollback_across_the_major()
     {
         var (close, rsi, _) = await SetUpAsync("brk", "brk_set");
         await (await _client.GetAsync(OnlineUrl("brk_set", "1.0.0", "AAPL"))).ExpectAsync(200);
@@ -76,11 +76,12 @@ public sealed class OnlineVectorTests(RegistryApiFactory api) : IClassFixture<Re
         Assert.Equal(2, (int)member["current_contract_major"]!);
         Assert.Contains(close, (string)problem["detail"]!, StringComparison.Ordinal);
 
-        // Rolling back to 1.0.0 makes contract 1 current again (2.0.1 restores 1.0.0): served again, with the 1.x values.
+        // Rolling back to 1.0.0 crosses the major, so it is breaking too: 3.0.0, contract 3, whose values are new. The set
+        // still pins contract 1, so it is still refused rather than fed values computed under another contract.
         await (await _client.PostAsync($"{FeatureApi.Url}/{close}/rollback?target_version=1.0.0",
             HttpJson.Json("""{"created_by": "on-call", "reason": "2.0.0 broke the model"}"""))).ExpectAsync(201);
-        var served = (await (await _client.GetAsync(OnlineUrl("brk_set", "1.0.0", "AAPL"))).ExpectAsync(200))!;
-        Assert.Equal(192.0, (double)served["vectors"]![0]!["values"]![close]!);
+        var still = await (await _client.GetAsync(OnlineUrl("brk_set", "1.0.0", "AAPL"))).ExpectProblemAsync(409);
+        Assert.Equal(3, (int)still["changed_members"]![0]!["current_contract_major"]!);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Globalization;
 using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Platform;
@@ -27,11 +28,11 @@ public sealed class OpenApiDocumentTests(RegistryApiFactory factory) : IClassFix
             var responses = operation["responses"]!.AsObject();
             Assert.True(responses.ContainsKey("503"), $"{name} declares no 503");
             Assert.NotNull(responses["503"]!["headers"]!["Retry-After"]);
-            foreach (var (status, response) in responses.Where(r => int.Parse(r.Key) >= 400))
+            foreach (var (status, response) in responses.Where(r => int.Parse(r.Key, CultureInfo.InvariantCulture) >= 400))
             {
                 var content = response!["content"]!.AsObject();
                 Assert.True(content.Select(c => c.Key).SequenceEqual(["application/problem+json"]), $"{name} {status}: {string.Join(", ", content.Select(c => c.Key))}");
-                Assert.Equal(int.Parse(status), (int)content["application/problem+json"]!["example"]!["status"]!);
+                Assert.Equal(int.Parse(status, CultureInfo.InvariantCulture), (int)content["application/problem+json"]!["example"]!["status"]!);
                 Assert.True(((string)response["description"]!).Length > 30, $"{name} {status} has only a reason phrase");
             }
         }
@@ -69,5 +70,30 @@ public sealed class OpenApiDocumentTests(RegistryApiFactory factory) : IClassFix
 
         var problem = doc["components"]!["schemas"]!["ProblemDetails"]!;
         Assert.NotNull(problem["properties"]!["trace_id"]);
+    }
+
+    [Fact]
+    public async Task The_document_says_exactly_what_the_api_requires_and_answers()
+    {
+        var doc = await DocumentAsync();
+        var paths = doc["paths"]!;
+        bool Required(string path, string method, string name) =>
+            paths[path]![method]!["parameters"]!.AsArray().Single(p => (string)p!["name"]! == name)!["required"] is JsonValue v && (bool)v;
+        Assert.True(Required("/api/v1/features/{feature_name}/rollback", "post", "target_version"));
+        Assert.True(Required("/api/v1/features/{feature_name}/values/latest", "get", "entity_id"));
+        Assert.True(Required("/api/v1/feature-sets/{feature_set_name}/versions/{version}/online", "get", "entity_id"));
+
+        // A deprecation answers the definition, or with dry_run the impact analysis: both are declared.
+        var deprecate = paths["/api/v1/features/{feature_name}/deprecate"]!["post"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!;
+        Assert.Equal(["#/components/schemas/FeatureResponse", "#/components/schemas/ImpactResponse"],
+            deprecate["oneOf"]!.AsArray().Select(s => (string)s!["$ref"]!));
+
+        // Response schemas list every property as required (they are always sent, null when empty), and a raw
+        // feature's transformation is declared nullable; request schemas keep their optional fields optional.
+        var schemas = doc["components"]!["schemas"]!;
+        var feature = schemas["FeatureResponse"]!;
+        Assert.Equal(feature["properties"]!.AsObject().Select(p => p.Key).Order(), feature["required"]!.AsArray().Select(r => (string)r!).Order());
+        Assert.True((bool)feature["properties"]!["transformation"]!["nullable"]!);
+        Assert.Null(schemas["UpdateFeatureRequest"]!["required"]);
     }
 }

@@ -24,6 +24,7 @@ public sealed class StartupTests
     }
 }
 
+[Trait(TestCategory.Name, TestCategory.Slow)] // provisions a PostgreSQL cluster of its own
 public sealed class LocalClusterTests
 {
     [Fact]
@@ -62,10 +63,27 @@ public sealed class SwaggerTests(RegistryApiFactory factory) : IClassFixture<Reg
         Assert.Equal(["activateFeature", "createApiKey", "createFeature", "createFeatureSet", "createFeatureSetVersion", "createSnapshot", "createTrainingSet", "createVersion", "deleteFeature", "deprecateFeature", "diffVersions", "exposeView", "getApiKey", "getFeature", "getFeatureSet", "getFeatureSetVersion", "getImpact", "getLatestValues", "getLineage", "getOnlineVectors", "getSnapshot", "getSnapshotNormalization", "getStatistics", "getValueStats", "getVersion", "ingestValues", "listApiKeys", "listFeatures", "listFeatureSets", "listFeatureSetVersions", "listSnapshots", "listSnapshotUsage", "listUsage", "listVersions", "materializeValues", "readValues", "recordSnapshotUsage", "recordUsage", "recordUsageBatch", "revokeApiKey", "rollbackFeature", "updateFeature", "uploadTrainingLabels", "validateValues"], operations);
 
         var create = paths["/api/v1/features"]!["post"]!;
-        Assert.Equal("stock_rsi_14d", (string?)create["requestBody"]!["content"]!["application/json"]!["example"]!["feature_name"]);
+        // The pre-filled example must work on an empty registry: the raw feature, not the RSI that needs it.
+        var example = create["requestBody"]!["content"]!["application/json"]!["example"]!;
+        Assert.Equal("stock_daily_close", (string?)example["feature_name"]);
+        Assert.Null(example["upstream_features"]);
         foreach (var status in new[] { "201", "400", "409", "422" })
             Assert.NotNull(create["responses"]![status]);
         Assert.NotNull(paths["/api/v1/features/{feature_name}"]!["get"]!["responses"]!["404"]);
+
+        // Swagger UI lists the areas as a newcomer meets them: features first, API keys last, and the paths in that order.
+        var tags = doc["tags"]!.AsArray().Select(t => (string)t!["name"]!).ToList();
+        Assert.Equal("Features", tags[0]);
+        Assert.Equal("ApiKeys", tags[^1]);
+        var pathTags = paths.Select(p => (string)p.Value!.AsObject().First().Value!["tags"]![0]!).Distinct().ToList();
+        Assert.Equal(tags.Where(pathTags.Contains), pathTags);
+
+        // Every path parameter has an example (Dredd and others refuse to call an operation without one).
+        foreach (var (path, item) in paths)
+        {
+            foreach (var parameter in item!.AsObject().SelectMany(o => o.Value!["parameters"]?.AsArray() ?? []).Where(p => (string)p!["in"]! == "path"))
+                Assert.True(parameter!["example"] is not null, $"{path}: {(string)parameter["name"]!} has no example");
+        }
 
         var featureType = doc["components"]!["schemas"]!["FeatureType"]!["enum"]!.AsArray().Select(e => (string)e!);
         Assert.Contains("technical_indicator", featureType);

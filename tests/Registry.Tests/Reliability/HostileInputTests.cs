@@ -14,6 +14,7 @@ namespace Registry.Tests.Reliability;
 /// no answer is a 5xx, every refusal is an RFC 9457 problem, and no refused request changed anything in PostgreSQL or
 /// DuckDB (a fingerprint of both is taken before and after each request).
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Slow)] // hostile input, at volume
 public sealed class HostileInputTests(RegistryApiFactory fixture, ITestOutputHelper output) : IClassFixture<RegistryApiFactory>
 {
     // Small limits, so that oversized bodies cost kilobytes.

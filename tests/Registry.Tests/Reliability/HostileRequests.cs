@@ -92,7 +92,7 @@ public sealed class HostileRequests(JsonNode document, long maxBodyBytes, long m
         }
     }
 
-    private IEnumerable<HostileRequest> PathMutations(Operation op)
+    private static IEnumerable<HostileRequest> PathMutations(Operation op)
     {
         foreach (var p in op.Parameters.Where(p => p.In == "path"))
         {
@@ -104,7 +104,7 @@ public sealed class HostileRequests(JsonNode document, long maxBodyBytes, long m
         }
     }
 
-    private IEnumerable<HostileRequest> QueryMutations(Operation op)
+    private static IEnumerable<HostileRequest> QueryMutations(Operation op)
     {
         foreach (var p in op.Parameters.Where(p => p.In == "query"))
         {

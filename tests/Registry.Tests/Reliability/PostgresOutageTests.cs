@@ -14,6 +14,7 @@ namespace Registry.Tests.Reliability;
 /// acknowledged write intact.
 /// </summary>
 [Trait("Store", TestStore.PostgreSqlOnly)] // stops and starts a PostgreSQL server of its own
+[Trait(TestCategory.Name, TestCategory.Slow)] // a database outage
 public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     // Not a CreateTempSubdirectory folder: that one is 0700, and as root the server runs as postgres.

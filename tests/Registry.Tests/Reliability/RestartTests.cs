@@ -7,6 +7,7 @@ namespace Registry.Tests.Reliability;
 /// PostgreSQL database and DuckDB file: every acknowledged definition, version, value, usage record and feature set
 /// reads back exactly as before, and the API takes writes again.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Slow)] // real processes, stopped and restarted
 public sealed class RestartTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("registry-restart-").FullName;

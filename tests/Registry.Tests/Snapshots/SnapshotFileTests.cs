@@ -23,6 +23,7 @@ public sealed class SnapshotFileTests(RegistryApiFactory api) : IClassFixture<Re
         Assert.Equal("1d", (string)snapshot["timeframe"]!);
         Assert.Equal(["AAPL", "MSFT"], snapshot["entity_ids"]!.AsArray().Select(e => (string)e!));
         Assert.Equal("snapshot-tests", (string)snapshot["created_by"]!);
+        Assert.Equal("bootstrap", (string)snapshot["created_by_key"]!); // the key that made it, whatever created_by says
         Assert.Equal(8, (long)snapshot["row_count"]!); // 4 days × 2 entities
         var files = snapshot["files"]!.AsArray();
         Assert.Equal(["sf_daily_set/1d/20240101.parquet", "sf_daily_set/1d/20240102.parquet", "sf_daily_set/1d/20240103.parquet", "sf_daily_set/1d/20240104.parquet"],

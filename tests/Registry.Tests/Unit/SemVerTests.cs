@@ -18,8 +18,17 @@ public sealed class SemVerTests
     [InlineData("1.2.3", "major", "2.0.0")]
     [InlineData("1.2.3", "minor", "1.3.0")]
     [InlineData("1.2.3", "patch", "1.2.4")]
-    [InlineData("2.0.0-rc.1", "patch", "2.0.1")]
     [InlineData("1.0.0+build", "patch", "1.0.1")]
+    // A pre-release is released by a bump of its kind, as npm's semver.inc does.
+    [InlineData("2.0.0-rc.1", "major", "2.0.0")]
+    [InlineData("2.0.0-rc.1", "minor", "2.0.0")]
+    [InlineData("2.0.0-rc.1", "patch", "2.0.0")]
+    [InlineData("2.1.0-beta", "major", "3.0.0")]
+    [InlineData("2.1.0-beta", "minor", "2.1.0")]
+    [InlineData("2.1.0-beta", "patch", "2.1.0")]
+    [InlineData("2.1.3-rc.2", "major", "3.0.0")]
+    [InlineData("2.1.3-rc.2", "minor", "2.2.0")]
+    [InlineData("2.1.3-rc.2", "patch", "2.1.3")]
     public void Bumps(string from, string bump, string expected) =>
         Assert.Equal(expected, SemVer.Bump(SemVer.Parse(from), Enum.Parse<VersionBump>(bump, ignoreCase: true)).ToFullString());
 

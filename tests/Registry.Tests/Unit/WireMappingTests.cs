@@ -23,7 +23,7 @@ namespace Registry.Tests.Unit;
 public sealed class WireMappingTests
 {
     private static readonly TypeAdapterConfig Config = MappingSetup.CreateWireConfig();
-    private readonly IMapper _mapper = new Mapper(Config);
+    private readonly Mapper _mapper = new(Config);
 
     private static readonly DateTimeOffset T0 = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
 

@@ -166,7 +166,8 @@ public sealed class IngestTests(RegistryApiFactory api) : IClassFixture<Registry
     {
         var f = await FeatureAsync("ingest_garbage");
         await (await _client.PostParquetAsync(f, "not parquet at all"u8.ToArray())).ExpectProblemAsync(400);
-        await (await _client.PostAsync(ValuesUrl(f), new StringContent("x", System.Text.Encoding.UTF8, "text/plain"))).ExpectAsync(415);
+        var problem = await (await _client.PostAsync(ValuesUrl(f), new StringContent("x", System.Text.Encoding.UTF8, "text/plain"))).ExpectProblemAsync(415);
+        Assert.Equal(["application/json", "text/csv", "application/vnd.apache.parquet"], problem["accepted_media_types"]!.AsArray().Select(t => (string)t!));
     }
 
     [Fact]

@@ -9,6 +9,7 @@ namespace Registry.Tests.Values;
 /// The API as a real process, killed with SIGKILL in the middle of bulk ingests and started again: every acknowledged
 /// batch is there, whole, and no batch is there in part.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Slow)] // real processes, killed
 public sealed class KillTests : IAsyncLifetime
 {
     private const int RowsPerBatch = 500;

@@ -164,7 +164,7 @@ public sealed class RulesAndVersionsTests(RegistryApiFactory api) : IClassFixtur
     private Task<HttpResponseMessage> PublishAsync(string f, string body) => _client.PostJsonAsync($"{FeatureApi.Url}/{f}/versions", body);
 
     [Fact]
-    public async Task Values_of_different_major_versions_never_mix_and_a_rollback_returns_to_its_contract()
+    public async Task Values_of_different_major_versions_never_mix_and_a_rollback_across_a_major_is_a_new_contract()
     {
         var f = await FeatureAsync("versions_separate", "float");
         await _client.IngestAsync(f, Row("A", Day(1), 1));
@@ -188,15 +188,26 @@ public sealed class RulesAndVersionsTests(RegistryApiFactory api) : IClassFixtur
         Assert.Equal(1, (int)old!["contract_major"]!);
         Assert.Equal([300.0], (await _client.ReadValuesAsync(f)).Select(v => (double)v!["value"]!));
 
-        // Rolling back to 1.1.0 publishes 2.0.1 with 1.1.0's logic: its contract is 1 again, and nothing was deleted.
+        // Rolling back to 1.1.0 crosses a breaking boundary, so it is breaking itself: 3.0.0 with 1.1.0's logic and a
+        // contract of its own (not 2.0.1 serving contract 1, which would make 2.x mean two contracts). Nothing was deleted.
         var rollback = (await (await _client.PostAsync($"{FeatureApi.Url}/{f}/rollback?target_version=1.1.0", null)).ExpectAsync(201))!;
-        Assert.Equal("2.0.1", (string)rollback["version"]!["version"]!);
-        var afterRollback = await _client.ReadValuesAsync(f);
-        Assert.Equal([1.0, 2.0, 4.0], afterRollback.Select(v => (double)v!["value"]!));
+        Assert.Equal("3.0.0", (string)rollback["version"]!["version"]!);
+        Assert.True((bool)rollback["version"]!["breaking_changes"]!);
+        Assert.Equal("1.1.0", (string)rollback["version"]!["restored_from"]!);
+        Assert.Empty(await _client.ReadValuesAsync(f)); // contract 3 has no values yet
+        Assert.Equal([1.0, 2.0, 4.0], (await _client.ReadValuesAsync(f, "?version=1.1.0")).Select(v => (double)v!["value"]!));
         Assert.Equal([300.0], (await _client.ReadValuesAsync(f, "?version=2.0.0")).Select(v => (double)v!["value"]!));
         var stamped = await _client.IngestAsync(f, Row("A", Day(5), 5));
-        Assert.Equal("2.0.1", (string)stamped["feature_version"]!);
-        Assert.Equal(1, (int)stamped["contract_major"]!);
+        Assert.Equal("3.0.0", (string)stamped["feature_version"]!);
+        Assert.Equal(3, (int)stamped["contract_major"]!);
+        Assert.Equal([5.0], (await _client.ReadValuesAsync(f)).Select(v => (double)v!["value"]!));
+
+        // Back to 3.0.0's own major from a later patch is an ordinary patch rollback within contract 3.
+        await (await PublishAsync(f, """{"bump": "minor", "created_by": "quant"}""")).ExpectAsync(201);
+        var within = (await (await _client.PostAsync($"{FeatureApi.Url}/{f}/rollback?target_version=3.0.0", null)).ExpectAsync(201))!;
+        Assert.Equal("3.1.1", (string)within["version"]!["version"]!);
+        Assert.False((bool)within["version"]!["breaking_changes"]!);
+        Assert.Equal([5.0], (await _client.ReadValuesAsync(f)).Select(v => (double)v!["value"]!));
     }
 
     [Fact]

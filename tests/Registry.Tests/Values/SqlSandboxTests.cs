@@ -14,6 +14,7 @@ namespace Registry.Tests.Values;
 /// check misses. Each attack is a 4xx problem that carries neither the secret nor the path, and afterwards every other
 /// feature still ingests and reads.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Slow)] // hostile SQL, many attacks
 public sealed class SqlSandboxTests : IClassFixture<RegistryApiFactory>, IAsyncLifetime
 {
     private const string Secret = "s3cr3t-row-content";

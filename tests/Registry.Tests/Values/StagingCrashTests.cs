@@ -7,6 +7,7 @@ namespace Registry.Tests.Values;
 /// An upload cut short by a crash: the API is killed (SIGKILL) while it spools a CSV body to its staging folder, and
 /// after a restart on the same data nothing of that upload is left, and the folder is private.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Slow)] // real processes, killed mid-upload
 public sealed class StagingCrashTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("registry-staging-").FullName;

@@ -34,7 +34,9 @@ public sealed class VersionTests(RegistryApiFactory factory) : IClassFixture<Reg
         Assert.True((bool)v1["is_current"]!);
         Assert.Equal("python", (string?)v1["transformation_snapshot"]!["transformation_type"]);
         Assert.Equal("range", (string?)v1["validation_snapshot"]![0]!["rule_type"]);
-        Assert.Equal("quant-team", (string?)v1["created_by"]);
+        // By default the name of the key that created the feature (here the bootstrap key), and its id, recorded by the server.
+        Assert.Equal("bootstrap", (string?)v1["created_by"]);
+        Assert.Equal("bootstrap", (string?)v1["created_by_key"]);
     }
 
     [Fact]
@@ -123,15 +125,20 @@ public sealed class VersionTests(RegistryApiFactory factory) : IClassFixture<Reg
         Assert.Equal("1.0.1", await Bump("patch"));
         Assert.Equal("1.1.0", await Bump("minor"));
         Assert.Equal("2.0.0", await Bump("major"));
+        // A bump of a pre-release of its kind releases it, as npm's semver.inc does.
         await (await Publish("v_bump", Body("2.1.0-rc.1"))).ExpectAsync(201);
-        Assert.Equal("2.1.1", await Bump("patch"));
+        Assert.Equal("2.1.0", await Bump("patch"));
+        await (await Publish("v_bump", Body("3.0.0-rc.1"))).ExpectAsync(201);
+        Assert.Equal("3.0.0", await Bump("major"));
+        await (await Publish("v_bump", Body("3.1.0-beta"))).ExpectAsync(201);
+        Assert.Equal("3.1.0", await Bump("minor"));
     }
 
     [Theory]
     [InlineData("""{"created_by": "x"}""", "version")]
     [InlineData("""{"version": "1.1.0", "bump": "minor", "created_by": "x"}""", "version")]
     [InlineData("""{"bump": "huge", "created_by": "x"}""", "bump")]
-    [InlineData("""{"version": "1.1.0"}""", "created_by")]
+    [InlineData("""{"version": "1.1.0", "created_by": " "}""", "created_by")]
     [InlineData("""{"version": "1.1.0", "created_by": "x", "validation_rules": [{"rule_type": "regex", "parameters": {"pattern": "^a"}}]}""", "validation_rules[0].parameters")]
     [InlineData("""{"version": "1.1.0", "created_by": "x", "transformation": {"transformation_type": "sql"}}""", "transformation.code")]
     public async Task Bad_version_requests_are_400_naming_the_field(string body, string field)

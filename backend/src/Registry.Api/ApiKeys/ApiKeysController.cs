@@ -33,9 +33,9 @@ public sealed class ApiKeysController(ApiKeyService keys, IMapper mapper) : Regi
     [HttpGet]
     [ProducesResponseType<ApiKeyListResponse>(StatusCodes.Status200OK)]
     public async Task<ApiKeyListResponse> ListApiKeys(
-        [FromQuery(Name = "include_revoked")] bool includeRevoked = true,
-        [FromQuery(Name = "skip")] int skip = 0,
-        [FromQuery(Name = "limit")] int limit = ApiKeyService.DefaultLimit,
+        [FromQuery] bool includeRevoked = true,
+        [FromQuery] int skip = 0,
+        [FromQuery] int limit = ApiKeyService.DefaultLimit,
         CancellationToken ct = default)
     {
         var page = await keys.ListAsync(includeRevoked, skip, limit, ct);
@@ -46,8 +46,7 @@ public sealed class ApiKeysController(ApiKeyService keys, IMapper mapper) : Regi
     [HttpGet("{key_id}")]
     [SendsETag(KeyETag)]
     [ProducesResponseType<ApiKeyResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public async Task<ApiKeyResponse> GetApiKey([FromRoute(Name = "key_id")] string keyId, CancellationToken ct)
+    public async Task<ApiKeyResponse> GetApiKey([FromRoute] string keyId, CancellationToken ct)
     {
         var key = await keys.GetAsync(keyId, ct);
         Response.SetETag(key.Revision);
@@ -60,9 +59,8 @@ public sealed class ApiKeysController(ApiKeyService keys, IMapper mapper) : Regi
     [HttpDelete("{key_id}")]
     [SendsETag(KeyETag)]
     [ProducesResponseType<ApiKeyResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
-    public async Task<ApiKeyResponse> RevokeApiKey([FromRoute(Name = "key_id")] string keyId, CancellationToken ct)
+    public async Task<ApiKeyResponse> RevokeApiKey([FromRoute] string keyId, CancellationToken ct)
     {
         var key = await keys.RevokeAsync(keyId, Request.IfMatchRevision(), User.ToCaller(), ct);
         Response.SetETag(key.Revision);

@@ -28,6 +28,7 @@ public sealed record FeatureSetVersionResponse(
     IReadOnlyList<FeatureSetMemberResponse> Members,
     string? Changelog,
     string CreatedBy,
+    string? CreatedByKey,
     DateTimeOffset CreatedAt,
     bool IsCurrent);
 

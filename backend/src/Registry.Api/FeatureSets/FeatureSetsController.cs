@@ -25,23 +25,23 @@ public sealed class FeatureSetsController(FeatureSetService featureSets, IMapper
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ActionResult<FeatureSetResponse>> CreateFeatureSet([FromBody] CreateFeatureSetRequest request, CancellationToken ct)
     {
-        var created = await featureSets.CreateAsync(request, ct);
+        var created = await featureSets.CreateAsync(request, User.ToCaller(), ct);
         Response.SetETag(created.FeatureSet.CurrentVersion);
         return CreatedAtAction(nameof(GetFeatureSet), new { feature_set_name = created.FeatureSet.FeatureSetName }, mapper.Map<FeatureSetResponse>(created));
     }
 
     /// <summary>List feature sets, filtered and paged, each with its current members.</summary>
-    /// <remarks>Ordered by name. `owner` matches exactly; `tag` keeps the sets that carry that tag.</remarks>
+    /// <remarks>Ordered by name. `owner` matches exactly; `tags` keeps the sets that carry all the given tags (repeat the parameter or separate by commas), as on features.</remarks>
     [HttpGet]
     [ProducesResponseType<FeatureSetListResponse>(StatusCodes.Status200OK)]
     public async Task<FeatureSetListResponse> ListFeatureSets(
-        [FromQuery(Name = "owner")] string? owner,
-        [FromQuery(Name = "tag")] string? tag,
-        [FromQuery(Name = "skip")] int skip = 0,
-        [FromQuery(Name = "limit")] int limit = FeatureSetService.DefaultLimit,
+        [FromQuery] string? owner,
+        [FromQuery] string[]? tags,
+        [FromQuery] int skip = 0,
+        [FromQuery] int limit = FeatureSetService.DefaultLimit,
         CancellationToken ct = default)
     {
-        var page = await featureSets.ListAsync(new FeatureSetListQuery(owner, tag, skip, limit), ct);
+        var page = await featureSets.ListAsync(new FeatureSetListQuery(owner, tags ?? [], skip, limit), ct);
         return new FeatureSetListResponse(mapper.Map<List<FeatureSetResponse>>(page.FeatureSets), page.Total, skip, limit);
     }
 
@@ -51,8 +51,7 @@ public sealed class FeatureSetsController(FeatureSetService featureSets, IMapper
     [HttpGet("{feature_set_name}")]
     [SendsETag(SetETag)]
     [ProducesResponseType<FeatureSetResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public async Task<FeatureSetResponse> GetFeatureSet([FromRoute(Name = "feature_set_name")] string featureSetName, CancellationToken ct)
+    public async Task<FeatureSetResponse> GetFeatureSet([FromRoute] string featureSetName, CancellationToken ct)
     {
         var set = await featureSets.GetAsync(featureSetName, ct);
         Response.SetETag(set.FeatureSet.CurrentVersion);
@@ -63,11 +62,10 @@ public sealed class FeatureSetsController(FeatureSetService featureSets, IMapper
     /// <remarks>Paged: `limit` is 1 to 500 (default 100); `total` counts every version.</remarks>
     [HttpGet("{feature_set_name}/versions")]
     [ProducesResponseType<FeatureSetVersionListResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<FeatureSetVersionListResponse> ListFeatureSetVersions(
-        [FromRoute(Name = "feature_set_name")] string featureSetName,
-        [FromQuery(Name = "skip")] int skip = 0,
-        [FromQuery(Name = "limit")] int limit = FeatureSetService.DefaultVersionLimit,
+        [FromRoute] string featureSetName,
+        [FromQuery] int skip = 0,
+        [FromQuery] int limit = FeatureSetService.DefaultVersionLimit,
         CancellationToken ct = default)
     {
         var page = await featureSets.ListVersionsAsync(featureSetName, skip, limit, ct);
@@ -80,9 +78,8 @@ public sealed class FeatureSetsController(FeatureSetService featureSets, IMapper
     /// <remarks>`version` is SemVer 2.0; build metadata does not distinguish versions, so 1.0.0+abc finds 1.0.0.</remarks>
     [HttpGet("{feature_set_name}/versions/{version}")]
     [ProducesResponseType<FeatureSetVersionResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<FeatureSetVersionResponse> GetFeatureSetVersion(
-        [FromRoute(Name = "feature_set_name")] string featureSetName, [FromRoute(Name = "version")] string version, CancellationToken ct)
+        [FromRoute] string featureSetName, [FromRoute] string version, CancellationToken ct)
     {
         var (found, current) = await featureSets.GetVersionWithCurrentAsync(featureSetName, version, ct);
         return mapper.From(found).WithCurrentVersion(current).AdaptToType<FeatureSetVersionResponse>();
@@ -99,14 +96,13 @@ public sealed class FeatureSetsController(FeatureSetService featureSets, IMapper
     [RequestExample(FeatureSetExamples.NewVersion, "bump", "A major bump, version computed by the server")]
     [RequestExample(FeatureSetExamples.ExplicitVersion, "explicit", "An explicit version, with the current feature versions")]
     [ProducesResponseType<FeatureSetVersionResponse>(StatusCodes.Status201Created)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ActionResult<FeatureSetVersionResponse>> CreateFeatureSetVersion(
-        [FromRoute(Name = "feature_set_name")] string featureSetName, [FromBody] CreateFeatureSetVersionRequest request, CancellationToken ct)
+        [FromRoute] string featureSetName, [FromBody] CreateFeatureSetVersionRequest request, CancellationToken ct)
     {
-        var version = await featureSets.PublishVersionAsync(featureSetName, request, Request.IfMatchTag(), ct);
+        var version = await featureSets.PublishVersionAsync(featureSetName, request, Request.IfMatchTag(), User.ToCaller(), ct);
         Response.SetETag(version.Version);
         return CreatedAtAction(nameof(GetFeatureSetVersion), new { feature_set_name = featureSetName, version = version.Version },
             mapper.From(version).WithCurrentVersion(version.Version).AdaptToType<FeatureSetVersionResponse>());

@@ -16,14 +16,15 @@ public sealed class FeaturesController(FeatureService features, IMapper mapper) 
     /// <remarks>The feature starts as a draft at version 1.0.0. Upstream features must exist. The name stays reserved forever.</remarks>
     [HttpPost]
     [Consumes("application/json")]
-    [RequestExample(FeatureExamples.CreateStockRsi, "stock_rsi_14d", "The RSI feature (create stock_daily_close first)")]
-    [RequestExample(FeatureExamples.CreateDailyClose, "stock_daily_close", "Its upstream raw feature")]
+    // The first example is the one Swagger UI pre-fills: it must succeed on an empty registry, so the raw input comes first.
+    [RequestExample(FeatureExamples.CreateDailyClose, "stock_daily_close", "A raw feature: the daily close (register it first)")]
+    [RequestExample(FeatureExamples.CreateStockRsi, "stock_rsi_14d", "The RSI computed from stock_daily_close")]
     [ProducesResponseType<FeatureResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ActionResult<FeatureResponse>> CreateFeature([FromBody] CreateFeatureRequest request, CancellationToken ct)
     {
-        var feature = await features.CreateAsync(request, ct);
+        var feature = await features.CreateAsync(request, User.ToCaller(), ct);
         Response.SetETag(feature.Revision);
         return CreatedAtAction(nameof(GetFeature), new { feature_name = feature.FeatureName }, mapper.Map<FeatureResponse>(feature));
     }
@@ -33,17 +34,16 @@ public sealed class FeaturesController(FeatureService features, IMapper mapper) 
     [HttpGet]
     [ProducesResponseType<FeatureListResponse>(StatusCodes.Status200OK)]
     public async Task<FeatureListResponse> ListFeatures(
-        [FromQuery(Name = "feature_type")] FeatureType? featureType,
-        [FromQuery(Name = "status")] FeatureStatus? status,
-        [FromQuery(Name = "owner")] string? owner,
-        [FromQuery(Name = "tags")] string[]? tags,
-        [FromQuery(Name = "search")] string? search,
-        [FromQuery(Name = "skip")] int skip = 0,
-        [FromQuery(Name = "limit")] int limit = FeatureService.DefaultLimit,
+        [FromQuery] FeatureType? featureType,
+        [FromQuery] FeatureStatus? status,
+        [FromQuery] string? owner,
+        [FromQuery] string[]? tags,
+        [FromQuery] string? search,
+        [FromQuery] int skip = 0,
+        [FromQuery] int limit = FeatureService.DefaultLimit,
         CancellationToken ct = default)
     {
-        var tagList = (tags ?? []).OfType<string>().SelectMany(t => t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
-        var page = await features.ListAsync(new FeatureListQuery(featureType, status, owner, tagList, search, skip, limit), ct);
+        var page = await features.ListAsync(new FeatureListQuery(featureType, status, owner, tags ?? [], search, skip, limit), ct);
         return new FeatureListResponse(mapper.Map<List<FeatureResponse>>(page.Features), page.Total, skip, limit);
     }
 
@@ -53,10 +53,9 @@ public sealed class FeaturesController(FeatureService features, IMapper mapper) 
     /// `downstream_features` is left empty in an `as_of` answer.</remarks>
     [HttpGet("{feature_name}")]
     [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<FeatureResponse> GetFeature(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "as_of")] DateTimeOffset? asOf,
+        [FromRoute] string featureName,
+        [FromQuery] DateTimeOffset? asOf,
         CancellationToken ct)
     {
         var feature = asOf is { } instant ? await features.GetAsOfAsync(featureName, instant, ct) : await features.GetAsync(featureName, ct);
@@ -71,12 +70,11 @@ public sealed class FeaturesController(FeatureService features, IMapper mapper) 
     [Consumes("application/json")]
     [RequestExample(FeatureExamples.UpdateMetadata)]
     [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<FeatureResponse> UpdateFeature(
-        [FromRoute(Name = "feature_name")] string featureName, [FromBody] UpdateFeatureRequest request, CancellationToken ct)
+        [FromRoute] string featureName, [FromBody] UpdateFeatureRequest request, CancellationToken ct)
     {
         var feature = await features.UpdateAsync(featureName, request, Request.IfMatchRevision(), ct);
         Response.SetETag(feature.Revision);
@@ -87,10 +85,9 @@ public sealed class FeaturesController(FeatureService features, IMapper mapper) 
     /// <remarks>The name stays reserved and the history is kept. Refused (409) while an active feature lists it upstream.</remarks>
     [HttpDelete("{feature_name}")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
-    public async Task<IActionResult> DeleteFeature([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct)
+    public async Task<IActionResult> DeleteFeature([FromRoute] string featureName, CancellationToken ct)
     {
         await features.DeleteAsync(featureName, Request.IfMatchRevision(), ct);
         return NoContent();
@@ -99,10 +96,9 @@ public sealed class FeaturesController(FeatureService features, IMapper mapper) 
     /// <summary>Activate a draft or deprecated feature.</summary>
     [HttpPost("{feature_name}/activate")]
     [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
-    public async Task<FeatureResponse> ActivateFeature([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct)
+    public async Task<FeatureResponse> ActivateFeature([FromRoute] string featureName, CancellationToken ct)
     {
         var feature = await features.ActivateAsync(featureName, Request.IfMatchRevision(), ct);
         Response.SetETag(feature.Revision);
@@ -114,13 +110,12 @@ public sealed class FeaturesController(FeatureService features, IMapper mapper) 
     /// changes and the answer is the impact analysis (ImpactResponse, as GET …/impact) with `can_deprecate`.</remarks>
     [HttpPost("{feature_name}/deprecate")]
     [RequiresScope(ApiKeyScope.Write, ReadOnlyWhen = "dry_run")]
-    [ProducesResponseType<FeatureResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesOneOf(StatusCodes.Status200OK, typeof(FeatureResponse), typeof(ImpactResponse))]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     public async Task<IActionResult> DeprecateFeature(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "dry_run")] bool dryRun,
+        [FromRoute] string featureName,
+        [FromQuery] bool dryRun,
         [FromServices] LineageService lineage,
         CancellationToken ct)
     {

@@ -35,17 +35,17 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Options.Enabled) return Success(AuthDisabledId, Enum.GetValues<ApiKeyScope>());
+        if (!Options.Enabled) return Success(AuthDisabledId, AuthDisabledId, Enum.GetValues<ApiKeyScope>());
 
         var presented = Presented(Request);
         if (presented is null) return AuthenticateResult.NoResult();
         if (Options.BootstrapHash is { } bootstrap && CryptographicOperations.FixedTimeEquals(ApiKeySecrets.Hash(presented), bootstrap))
-            return Success(BootstrapKeyId, Enum.GetValues<ApiKeyScope>());
+            return Success(BootstrapKeyId, BootstrapKeyId, Enum.GetValues<ApiKeyScope>());
 
         var (check, key) = await keys.AuthenticateAsync(presented, Context.RequestAborted);
         return check switch
         {
-            ApiKeyCheck.Valid => Success(key!.KeyId, key.Scopes),
+            ApiKeyCheck.Valid => Success(key!.KeyId, key.Name, key.Scopes),
             ApiKeyCheck.Revoked => AuthenticateResult.Fail($"The API key {key!.KeyId} was revoked."),
             _ => AuthenticateResult.Fail("The API key is not valid."),
         };
@@ -86,9 +86,9 @@ internal sealed class ApiKeyAuthenticationHandler(
             : null;
     }
 
-    private AuthenticateResult Success(string keyId, IEnumerable<ApiKeyScope> scopes)
+    private static AuthenticateResult Success(string keyId, string name, IEnumerable<ApiKeyScope> scopes)
     {
-        var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, keyId) };
+        var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, keyId), new(ClaimTypes.Name, name) };
         claims.AddRange(scopes.Select(s => new Claim(ScopeClaim, s.Name())));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
@@ -97,10 +97,11 @@ internal sealed class ApiKeyAuthenticationHandler(
 
 internal static class CallerExtensions
 {
-    /// <summary>The authenticated key (id and scopes), as services record it (created_by, revoked_by).</summary>
+    /// <summary>The authenticated key (id, scopes and name), as services record it (created_by, created_by_key, revoked_by).</summary>
     public static Caller ToCaller(this ClaimsPrincipal user) => new(
         user.FindFirstValue(ClaimTypes.NameIdentifier) ?? ApiKeyAuthenticationHandler.AuthDisabledId,
-        user.FindAll(ApiKeyAuthenticationHandler.ScopeClaim).Select(c => Enum.Parse<ApiKeyScope>(c.Value, ignoreCase: true)).ToList());
+        user.FindAll(ApiKeyAuthenticationHandler.ScopeClaim).Select(c => Enum.Parse<ApiKeyScope>(c.Value, ignoreCase: true)).ToList(),
+        user.FindFirstValue(ClaimTypes.Name) ?? ApiKeyAuthenticationHandler.AuthDisabledId);
 
     public static bool HasScope(this ClaimsPrincipal user, ApiKeyScope scope) =>
         user.HasClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope.Name());

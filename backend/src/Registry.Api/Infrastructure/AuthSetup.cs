@@ -99,18 +99,14 @@ internal sealed class AuthStartupReport(
     {
         if (!enabled)
         {
-            logger.LogWarning("AUTHENTICATION IS DISABLED (Auth:Enabled=false): every request is accepted with every scope, " +
-                              "including key management. Never run like this where anyone else can reach the API.");
+            logger.AuthenticationDisabled();
             return;
         }
 
         if (developmentKey is not null)
         {
             // Development only, and only the generated key (a configured bootstrap key is never printed).
-            logger.LogWarning(
-                "Development API key (admin): {DevelopmentKey}\n      Paste it into Swagger UI's Authorize button, or send it as X-API-Key. " +
-                "It is kept in {DevelopmentKeyFile}; set Auth:BootstrapKey to use another.",
-                developmentKey, developmentKeyFile);
+            logger.DevelopmentKey(developmentKey, developmentKeyFile);
             return;
         }
 
@@ -127,13 +123,26 @@ internal sealed class AuthStartupReport(
         }
         if (!anyKey)
         {
-            logger.LogWarning(
-                "No API key can be used: Auth:BootstrapKey is not set and no key is stored, so every request will get 401. " +
-                "Set Auth:BootstrapKey (environment Auth__BootstrapKey) to a random secret of at least {MinLength} characters " +
-                "(e.g. `openssl rand -hex 32`), restart, then create keys with POST /api/v1/api-keys.",
-                AuthSetup.MinBootstrapKeyLength);
+            logger.NoUsableKey(AuthSetup.MinBootstrapKeyLength);
         }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>The start-up report's messages, compiled once (LoggerMessage).</summary>
+internal static partial class AuthLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "AUTHENTICATION IS DISABLED (Auth:Enabled=false): every request is accepted with every scope, " +
+                                                      "including key management. Never run like this where anyone else can reach the API.")]
+    public static partial void AuthenticationDisabled(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Development API key (admin): {DevelopmentKey}\n      Paste it into Swagger UI's Authorize button, or send it as X-API-Key. " +
+                                                      "It is kept in {DevelopmentKeyFile}; set Auth:BootstrapKey to use another.")]
+    public static partial void DevelopmentKey(this ILogger logger, string developmentKey, string? developmentKeyFile);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No API key can be used: Auth:BootstrapKey is not set and no key is stored, so every request will get 401. " +
+                                                      "Set Auth:BootstrapKey (environment Auth__BootstrapKey) to a random secret of at least {MinLength} characters " +
+                                                      "(e.g. `openssl rand -hex 32`), restart, then create keys with POST /api/v1/api-keys.")]
+    public static partial void NoUsableKey(this ILogger logger, int minLength);
 }

@@ -112,16 +112,26 @@ internal sealed class LocalClusterLifetime(LocalPostgresCluster cluster, ILogger
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        logger.LogWarning(
-            "No ConnectionStrings:Registry configured: using a local PostgreSQL cluster at 127.0.0.1:{Port}, data in {DataDirectory}",
-            cluster.Port, cluster.DataDirectory);
+        logger.LocalCluster(cluster.Port, cluster.DataDirectory);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await cluster.DisposeAsync();
-        if (cluster.OwnsServer) logger.LogInformation("Local PostgreSQL cluster stopped");
-        else logger.LogInformation("Local PostgreSQL cluster left running: it was started by an earlier run");
+        if (cluster.OwnsServer) logger.LocalClusterStopped();
+        else logger.LocalClusterLeftRunning();
     }
+}
+
+internal static partial class DatabaseLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No ConnectionStrings:Registry configured: using a local PostgreSQL cluster at 127.0.0.1:{Port}, data in {DataDirectory}")]
+    public static partial void LocalCluster(this ILogger logger, int port, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Local PostgreSQL cluster stopped")]
+    public static partial void LocalClusterStopped(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Local PostgreSQL cluster left running: it was started by an earlier run")]
+    public static partial void LocalClusterLeftRunning(this ILogger logger);
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.Extensions.Options;
 using Registry.Core.Common;
+using Registry.Core.Features;
 
 namespace Registry.Api.Infrastructure;
 
@@ -20,17 +21,24 @@ internal static partial class InvalidInput
     public static IActionResult Response(ActionContext context)
     {
         var errors = new Dictionary<string, List<string>>();
+        var body = context.ActionDescriptor.Parameters.FirstOrDefault(p => p.BindingInfo?.BindingSource == BindingSource.Body)?.ParameterType;
         foreach (var (key, entry) in context.ModelState)
         {
             foreach (var error in entry.Errors)
             {
-                var (field, message) = Describe(key, error);
+                var (field, message) = Describe(key, error, body);
                 if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
                 if (!list.Contains(message)) list.Add(message);
             }
         }
 
-        var problem = new ValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+        return Response(context, errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+    }
+
+    /// <summary>The 400 for errors found outside ModelState (e.g. unknown query parameters), keyed by field.</summary>
+    public static IActionResult Response(ActionContext context, IDictionary<string, string[]> errors)
+    {
+        var problem = new ValidationProblemDetails(errors)
         {
             Status = StatusCodes.Status400BadRequest,
             Title = "One or more fields are invalid.",
@@ -58,7 +66,7 @@ internal static partial class InvalidInput
         }
     }
 
-    private static (string Field, string Message) Describe(string key, ModelError error)
+    private static (string Field, string Message) Describe(string key, ModelError error, Type? body)
     {
         var message = error.Exception?.Message ?? error.ErrorMessage;
         var field = Field(key);
@@ -67,7 +75,12 @@ internal static partial class InvalidInput
         {
             var name = unmapped.Groups[1].Value;
             var at = field == BodyKey || field == name || field.EndsWith("." + name, StringComparison.Ordinal) ? field : $"{field}.{name}";
-            return (at == BodyKey ? name : at, $"Unknown property '{name}'. Check the spelling; the schema is in /swagger.");
+            at = at == BodyKey ? name : at;
+            // A known field this operation does not change says where it is changed instead.
+            if (body?.GetCustomAttributes(typeof(NotChangedHereAttribute), false).OfType<NotChangedHereAttribute>()
+                    .FirstOrDefault(a => a.Fields.Contains(at)) is { } notHere)
+                return (at, $"'{at}' {notHere.Instead}");
+            return (at, $"Unknown property '{name}'. Check the spelling; the schema is in /swagger.");
         }
         if (MissingRequired().Match(message) is { Success: true } missing)
             return (missing.Groups[1].Value.Split(',')[0].Trim(' ', '\''), "This field is required.");

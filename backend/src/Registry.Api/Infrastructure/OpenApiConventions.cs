@@ -15,7 +15,8 @@ namespace Registry.Api.Infrastructure;
 /// <summary>
 /// Error responses as they are sent: RFC 9457 `application/problem+json` (a [Produces] attribute would otherwise
 /// label them `application/json`), described and with an example; and the ones every operation can answer
-/// (400, 500, and 503 while PostgreSQL is unreachable), declared once here rather than on each controller.
+/// (400, 500, and 503 while PostgreSQL is unreachable; 404 where the path names a resource; 413 and 415 where there is
+/// a body), declared once here rather than on each controller.
 /// </summary>
 internal sealed class ProblemResponsesFilter : IOperationFilter
 {
@@ -28,7 +29,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
         [409] = "Conflicts with the current state (e.g. a name already used, a lifecycle transition, active dependents): `detail` says which.",
         [412] = "`If-Match` no longer matches: the resource changed since it was read. Read it again, then retry.",
         [413] = "The body is larger than the limit (`Limits:MaxBodyBytes`, 30 MB by default; bulk value and label uploads `Limits:MaxIngestBodyBytes`, 4 GiB): `max_body_bytes` gives it.",
-        [415] = "The body's Content-Type is not one the operation reads (see its request body's media types).",
+        [415] = "The body's Content-Type is not one the operation reads: `detail` and `accepted_media_types` list those it does.",
         [422] = "Well-formed, but breaks a rule (e.g. an unknown upstream feature, a cycle, a version not greater than the others).",
         [500] = "Unexpected error. It was logged; quote the `trace_id` when reporting it. Never carries a stack trace.",
         [503] = "The registry database is briefly unavailable. Retry after `Retry-After` seconds.",
@@ -50,6 +51,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
         [409] = ("The feature is archived.", "'stock_rsi_14d' is archived; an archived feature cannot be changed."),
         [412] = ("The resource has changed.", "'stock_rsi_14d' is at revision 4, not 3; fetch it again and retry."),
         [413] = ("The request body is too large.", "The request body is larger than 30000000 bytes, the limit set by Limits:MaxBodyBytes."),
+        [415] = ("Unsupported Media Type", "The body's Content-Type is 'text/plain'; this operation reads application/json. Send the body with one of them."),
         [422] = ("Already the current version.", "1.0.0 is already the current version of 'stock_rsi_14d'."),
         [429] = ("Too many requests.", "This API key may make 1000 requests per second (bursts of 2000); retry after 1 s."),
         [500] = ("An unexpected error occurred.", "The error was logged; quote the trace_id when reporting it."),
@@ -62,7 +64,14 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
         Declare(operation, context, StatusCodes.Status400BadRequest, typeof(ValidationProblemDetails));
         Declare(operation, context, StatusCodes.Status500InternalServerError, typeof(ProblemDetails));
         Declare(operation, context, StatusCodes.Status503ServiceUnavailable, typeof(ProblemDetails));
-        if (operation.RequestBody is not null) Declare(operation, context, StatusCodes.Status413PayloadTooLarge, typeof(ProblemDetails));
+        // A resource named in the path may not exist.
+        if (context.ApiDescription.ParameterDescriptions.Any(p => p.Source == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Path))
+            Declare(operation, context, StatusCodes.Status404NotFound, typeof(ProblemDetails));
+        if (operation.RequestBody is not null)
+        {
+            Declare(operation, context, StatusCodes.Status413PayloadTooLarge, typeof(ProblemDetails));
+            Declare(operation, context, StatusCodes.Status415UnsupportedMediaType, typeof(ProblemDetails));
+        }
 
         foreach (var (key, value) in operation.Responses)
         {
@@ -98,7 +107,7 @@ internal sealed class ProblemResponsesFilter : IOperationFilter
     /// <summary>Every operation can answer these: invalid input, an unexpected error, PostgreSQL briefly unreachable.</summary>
     private static void Declare(OpenApiOperation operation, OperationFilterContext context, int status, Type problem)
     {
-        operation.Responses!.TryAdd(status.ToString(), new OpenApiResponse
+        operation.Responses!.TryAdd(status.ToString(System.Globalization.CultureInfo.InvariantCulture), new OpenApiResponse
         {
             Content = new Dictionary<string, IOpenApiMediaType>
             {
@@ -155,10 +164,12 @@ internal sealed class ConditionalRequestsFilter : IOperationFilter
         }
 
         var marked = context.MethodInfo.GetCustomAttributes(typeof(SendsETagAttribute), false).OfType<SendsETagAttribute>().FirstOrDefault();
-        foreach (var type in context.ApiDescription.SupportedResponseTypes)
+        var oneOf = context.MethodInfo.GetCustomAttributes(typeof(ProducesOneOfAttribute), false).OfType<ProducesOneOfAttribute>()
+            .SelectMany(a => a.Types.Select(t => (StatusCode: a.Status, Type: (Type?)t)));
+        foreach (var type in context.ApiDescription.SupportedResponseTypes.Select(t => (t.StatusCode, t.Type)).Concat(oneOf))
         {
             if (type.StatusCode is < 200 or >= 300 || type.Type is null || (marked is null && !DefinitionResponses.Contains(type.Type))) continue;
-            if (operation.Responses?.GetValueOrDefault(type.StatusCode.ToString()) is not OpenApiResponse response) continue;
+            if (operation.Responses?.GetValueOrDefault(type.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)) is not OpenApiResponse response) continue;
             response.Headers ??= new Dictionary<string, IOpenApiHeader>();
             response.Headers.TryAdd("ETag", new OpenApiHeader
             {
@@ -169,9 +180,23 @@ internal sealed class ConditionalRequestsFilter : IOperationFilter
     }
 }
 
-/// <summary>Parameters that mean the same on every operation are described once, here.</summary>
+/// <summary>
+/// Parameters that mean the same on every operation are described once, here; every path parameter has an example
+/// (tools such as Dredd need one to call the operation).
+/// </summary>
 internal sealed class SharedParametersFilter : IOperationFilter
 {
+    internal static readonly Dictionary<string, string> PathExamples = new()
+    {
+        ["feature_name"] = "stock_rsi_14d",
+        ["feature_set_name"] = "tech_v1",
+        ["version"] = "1.0.0",
+        ["from"] = "1.0.0",
+        ["to"] = "1.1.0",
+        ["key_id"] = "3f9a0c2b7d4e1a65",
+        ["snapshot_id"] = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+    };
+
     private static readonly Dictionary<(ParameterLocation, string), string> Descriptions = new()
     {
         [(ParameterLocation.Path, "feature_name")] = $"The feature's name: {Identifiers.FeatureNameRule}.",
@@ -190,6 +215,11 @@ internal sealed class SharedParametersFilter : IOperationFilter
                 && Descriptions.TryGetValue((location, name), out var description))
             {
                 parameter.Description = description;
+            }
+            if (parameter.In == ParameterLocation.Path && parameter.Example is null && parameter.Name is { } path
+                && PathExamples.TryGetValue(path, out var example))
+            {
+                parameter.Example = example;
             }
         }
     }
@@ -237,4 +267,70 @@ internal sealed class ProblemSchemaFilter : ISchemaFilter
 public sealed class SendsETagAttribute(string description) : Attribute
 {
     public string Description { get; } = description;
+}
+
+/// <summary>
+/// Every response property is always present (null when it has no value: the JSON options never omit one), so response
+/// schemas list them all as `required`, which client generators and validators rely on. Schemas reachable from a
+/// request body are left alone (their fields are optional unless [Required]), and so are problem documents, whose
+/// members ASP.NET Core omits when null.
+/// </summary>
+internal sealed class RequiredResponsePropertiesFilter : IDocumentFilter
+{
+    public void Apply(OpenApiDocument document, DocumentFilterContext context)
+    {
+        if (document.Components?.Schemas is not { } schemas) return;
+        var requestSide = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []))
+        {
+            foreach (var media in operation.RequestBody?.Content?.Values ?? [])
+                Reach(media.Schema, schemas, requestSide);
+        }
+        foreach (var (name, schema) in schemas)
+        {
+            if (requestSide.Contains(name) || schema is not OpenApiSchema { Properties.Count: > 0 } objectSchema) continue;
+            if (name.Contains("ProblemDetails", StringComparison.Ordinal)) continue;
+            objectSchema.Required = new HashSet<string>(objectSchema.Properties.Keys);
+        }
+    }
+
+    private static void Reach(IOpenApiSchema? schema, IDictionary<string, IOpenApiSchema> schemas, HashSet<string> seen)
+    {
+        if (schema is null) return;
+        if (schema is OpenApiSchemaReference reference)
+        {
+            if (reference.Reference.Id is not { } id || !seen.Add(id) || !schemas.TryGetValue(id, out var target)) return;
+            Reach(target, schemas, seen);
+            return;
+        }
+        foreach (var child in (schema.Properties?.Values ?? []).Concat(schema.AllOf ?? []).Concat(schema.AnyOf ?? []).Concat(schema.OneOf ?? []))
+            Reach(child, schemas, seen);
+        Reach(schema.Items, schemas, seen);
+        Reach(schema.AdditionalProperties, schemas, seen);
+    }
+}
+
+/// <summary>
+/// The action answers <paramref name="status"/> with one of several bodies (e.g. a deprecation, or with dry_run its
+/// impact analysis): declared as `oneOf` them, which [ProducesResponseType] cannot say.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ProducesOneOfAttribute(int status, params Type[] types) : Attribute
+{
+    public int Status { get; } = status;
+    public IReadOnlyList<Type> Types { get; } = types;
+}
+
+internal sealed class OneOfResponsesFilter : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        if (context.MethodInfo.GetCustomAttributes(typeof(ProducesOneOfAttribute), false).OfType<ProducesOneOfAttribute>().FirstOrDefault() is not { } oneOf) return;
+        operation.Responses ??= [];
+        var key = oneOf.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (operation.Responses.GetValueOrDefault(key) is not OpenApiResponse response)
+            operation.Responses[key] = response = new OpenApiResponse { Description = ReasonPhrases.GetReasonPhrase(oneOf.Status) };
+        var schema = new OpenApiSchema { OneOf = oneOf.Types.Select(t => context.SchemaGenerator.GenerateSchema(t, context.SchemaRepository)).ToList() };
+        response.Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = schema } };
+    }
 }

@@ -55,7 +55,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
 
         if (problem is null)
         {
-            logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+            logger.Unhandled(exception, context.Request.Method, context.Request.Path);
             problem = new ProblemDetails
             {
                 Status = StatusCodes.Status500InternalServerError,
@@ -65,7 +65,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         }
         else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
-            logger.LogWarning(exception, "Database unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
+            logger.DatabaseUnavailable(exception, context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "5";
         }
 
@@ -84,6 +84,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
     public static void Customize(HttpContext http, ProblemDetails problem)
     {
         problem.Instance ??= http.Request.Path;
+        UnsupportedMediaType.Describe(http, problem);
         problem.Extensions.Remove("traceId");
         problem.Extensions["trace_id"] = Activity.Current?.Id ?? http.TraceIdentifier;
     }
@@ -103,4 +104,13 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         foreach (var (key, value) in e.Extensions) problem.Extensions[key] = value;
         return problem;
     }
+}
+
+internal static partial class ExceptionLog
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
+    public static partial void Unhandled(this ILogger logger, Exception exception, string method, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable for {Method} {Path}")]
+    public static partial void DatabaseUnavailable(this ILogger logger, Exception exception, string method, PathString path);
 }

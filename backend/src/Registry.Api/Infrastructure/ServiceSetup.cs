@@ -31,6 +31,7 @@ public static class ServiceSetup
         services.AddControllers(options =>
             {
                 options.ModelBinderProviders.Insert(0, new SnakeCaseEnumModelBinderProvider());
+                options.AddQueryConventions(); // snake_case names, unknown parameters refused, lists comma-separated or repeated
                 // Validation errors are keyed by the JSON (snake_case) name the client sent, not the C# name.
                 options.ModelMetadataDetailsProviders.Add(new SystemTextJsonValidationMetadataProvider(JsonNamingPolicy.SnakeCaseLower));
                 options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Registry.Api.Infrastructure;
 
-/// <summary>Binds query and route enums from their snake_case names (?feature_type=technical_indicator), as JSON does.</summary>
+/// <summary>Binds query and route enums from their snake_case names in any case (?feature_type=Technical_Indicator), as JSON does.</summary>
 internal sealed class SnakeCaseEnumModelBinderProvider : IModelBinderProvider
 {
     public IModelBinder? GetBinder(ModelBinderProviderContext context)
@@ -16,7 +16,7 @@ internal sealed class SnakeCaseEnumModelBinderProvider : IModelBinderProvider
 internal sealed class SnakeCaseEnumModelBinder(Type enumType) : IModelBinder
 {
     private readonly Dictionary<string, object> _byName = Enum.GetValues(enumType).Cast<object>()
-        .ToDictionary(v => JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()!), StringComparer.Ordinal);
+        .ToDictionary(v => JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()!), StringComparer.OrdinalIgnoreCase); // as JSON bodies read them
 
     public Task BindModelAsync(ModelBindingContext bindingContext)
     {

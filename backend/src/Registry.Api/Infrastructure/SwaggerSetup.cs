@@ -24,6 +24,9 @@ public static class SwaggerSetup
                 ? char.ToLowerInvariant(action[0]) + action[1..]
                 : null);
             options.SupportNonNullableReferenceTypes();
+            // A nullable property of a referenced type (a raw feature's transformation) is `allOf: [$ref]` with
+            // `nullable: true`: beside a bare $ref, OpenAPI 3.0 ignores nullable and validators refuse the null.
+            options.UseAllOfToExtendReferenceSchemas();
             options.OperationFilter<ExamplesOperationFilter>();
             options.OperationFilter<StreamedRequestBodyFilter>();
             // Controller summaries become the tags' descriptions.
@@ -31,11 +34,14 @@ public static class SwaggerSetup
                 options.IncludeXmlComments(xml, includeControllerXmlComments: true);
             // After the XML comments, so that they see (and keep) what the comments said.
             options.OperationFilter<XmlTextFilter>();
+            options.OperationFilter<OneOfResponsesFilter>(); // before ConditionalRequestsFilter, which gives a definition its ETag
             ApiKeySecurityFilter.AddSchemes(options); // before ProblemResponsesFilter, which completes its 401/403/429
             options.OperationFilter<ProblemResponsesFilter>();
             options.OperationFilter<ConditionalRequestsFilter>();
             options.OperationFilter<SharedParametersFilter>();
             options.SchemaFilter<ProblemSchemaFilter>();
+            options.DocumentFilter<TagOrderFilter>();
+            options.DocumentFilter<RequiredResponsePropertiesFilter>();
         });
         return services;
     }
@@ -84,5 +90,28 @@ internal sealed class ExamplesOperationFilter : IOperationFilter
                 });
             }
         }
+    }
+}
+
+/// <summary>
+/// Swagger UI lists the areas in the order a newcomer meets them (features first, key management last), not in the order
+/// the controllers happen to be discovered: the document's tags, and its paths, follow <see cref="Order"/>.
+/// </summary>
+internal sealed class TagOrderFilter : IDocumentFilter
+{
+    internal static readonly string[] Order =
+        ["Features", "Versions", "Lineage", "Usage", "Values", "FeatureSets", "TrainingSets", "Online", "Snapshots", "ApiKeys"];
+
+    /// <summary>A tag not in the list goes after the others but before API keys, which stay last.</summary>
+    private static int Rank(string? tag) => tag == "ApiKeys" ? Order.Length + 1 : Array.IndexOf(Order, tag) is var i and >= 0 ? i : Order.Length;
+
+    public void Apply(OpenApiDocument document, DocumentFilterContext context)
+    {
+        if (document.Tags is { Count: > 0 } tags)
+            document.Tags = new HashSet<OpenApiTag>(tags.OrderBy(t => Rank(t.Name)).ThenBy(t => t.Name, StringComparer.Ordinal));
+        var paths = document.Paths.OrderBy(p => p.Value.Operations?.Values.Select(o => o.Tags?.FirstOrDefault()?.Name).Min(Rank) ?? Order.Length)
+            .ToList(); // stable: within a tag, the discovered order
+        document.Paths.Clear();
+        foreach (var (path, item) in paths) document.Paths.Add(path, item);
     }
 }

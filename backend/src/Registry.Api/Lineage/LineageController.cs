@@ -7,7 +7,6 @@ namespace Registry.Api.Lineage;
 
 /// <summary>Lineage and impact: who depends on a feature, before it changes.</summary>
 [Route("api/v1/features/{feature_name}")]
-[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
 public sealed class LineageController(LineageService lineage, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Upstream and downstream lineage, direct or recursive.</summary>
@@ -17,10 +16,10 @@ public sealed class LineageController(LineageService lineage, IMapper mapper) : 
     [HttpGet("lineage")]
     [ProducesResponseType<LineageResponse>(StatusCodes.Status200OK)]
     public async Task<LineageResponse> GetLineage(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "recursive")] bool recursive = false,
-        [FromQuery(Name = "direction")] LineageDirection direction = LineageDirection.Both,
-        [FromQuery(Name = "depth")] int? depth = null,
+        [FromRoute] string featureName,
+        [FromQuery] bool recursive = false,
+        [FromQuery] LineageDirection direction = LineageDirection.Both,
+        [FromQuery] int? depth = null,
         CancellationToken ct = default) =>
         mapper.Map<LineageResponse>(await lineage.GetLineageAsync(featureName, recursive, direction, depth, ct));
 
@@ -29,6 +28,6 @@ public sealed class LineageController(LineageService lineage, IMapper mapper) : 
     /// downstream features; `feature_name` says which member it is.</remarks>
     [HttpGet("impact")]
     [ProducesResponseType<ImpactResponse>(StatusCodes.Status200OK)]
-    public async Task<ImpactResponse> GetImpact([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
+    public async Task<ImpactResponse> GetImpact([FromRoute] string featureName, CancellationToken ct) =>
         mapper.Map<ImpactResponse>(await lineage.GetImpactAsync(featureName, ct));
 }

@@ -4,7 +4,8 @@ using Registry.Core.Lineage;
 
 namespace Registry.Api.Lineage;
 
-public sealed record LineageNodeResponse(string FeatureName, FeatureStatus Status, string Owner, string CurrentVersion, int Depth, LineageDirection Direction);
+/// <summary>A node of the graph: the feature asked about (`direction` root, depth 0) or one reached from it.</summary>
+public sealed record LineageNodeResponse(string FeatureName, FeatureStatus Status, string Owner, string CurrentVersion, int Depth, LineageSide Direction);
 
 /// <summary>An edge of the graph: `from` feeds `to` (from is upstream of to).</summary>
 public sealed record LineageEdgeResponse(string From, string To);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
@@ -22,14 +23,13 @@ public sealed class OnlineController(OnlineService online, IMapper mapper) : Reg
     /// </remarks>
     [HttpGet]
     [ProducesResponseType<OnlineVectorsResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<OnlineVectorsResponse> GetOnlineVectors(
-        [FromRoute(Name = "feature_set_name")] string featureSetName,
-        [FromRoute(Name = "version")] string version,
-        [FromQuery(Name = "entity_id")] string[]? entityId,
-        [FromQuery(Name = "normalize_with")] string? normalizeWith,
+        [FromRoute] string featureSetName,
+        [FromRoute] string version,
+        [FromQuery, Required] string[]? entityId,
+        [FromQuery] string? normalizeWith,
         CancellationToken ct) =>
         mapper.Map<OnlineVectorsResponse>(await online.GetVectorsAsync(featureSetName, version, entityId ?? [], normalizeWith, ct));
 }

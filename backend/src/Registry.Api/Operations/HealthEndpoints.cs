@@ -17,6 +17,8 @@ internal static class HealthEndpoints
 {
     public const string LivePath = "/health/live";
     public const string ReadyPath = "/health/ready";
+    /// <summary>Where a newcomer looks first: the same answer as readiness.</summary>
+    public const string HealthPath = "/health";
     private const string Ready = "ready";
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
@@ -36,6 +38,7 @@ internal static class HealthEndpoints
     {
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync }).AllowAnonymous();
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync }).AllowAnonymous();
     }
 
     /// <summary>{"status": "unhealthy", "checks": {"postgresql": {"status": "unhealthy", "duration_ms": 3000.4, "description": "..."}}}; 200 or 503.</summary>

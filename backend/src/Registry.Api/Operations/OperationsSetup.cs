@@ -22,7 +22,7 @@ public static class OperationsSetup
         return app;
     }
 
-    /// <summary>/health/live and /health/ready (anonymous), /metrics; none of them is part of the OpenAPI document.</summary>
+    /// <summary>/health (as /health/ready), /health/live and /health/ready (anonymous), /metrics, and / (to Swagger UI); none is part of the OpenAPI document.</summary>
     public static WebApplication MapRegistryOperations(this WebApplication app)
     {
         app.MapRegistryHealth();
@@ -30,6 +30,8 @@ public static class OperationsSetup
         var metrics = app.Services.GetRequiredService<MetricsCollector>();
         // Not anonymous: once API keys are required, Prometheus scrapes with a key that has the read scope.
         app.MapGet("/metrics", () => Results.Text(metrics.Render(), PrometheusText.ContentType)).ExcludeFromDescription();
+        // A newcomer opening the bare address finds the API's documentation.
+        app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 }

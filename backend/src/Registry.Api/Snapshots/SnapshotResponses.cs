@@ -31,6 +31,7 @@ public sealed record SnapshotResponse(
     IReadOnlyList<SnapshotFileResponse> Files,
     string Checksum,
     string? CreatedBy,
+    string? CreatedByKey,
     DateTimeOffset CreatedAt);
 
 /// <summary>A snapshot in a list: without its files and features; `file_count` and `bytes` sum them up.</summary>
@@ -47,6 +48,7 @@ public sealed record SnapshotSummaryResponse(
     long Bytes,
     string Checksum,
     string? CreatedBy,
+    string? CreatedByKey,
     DateTimeOffset CreatedAt);
 
 /// <summary>Snapshots newest first, with the total matching the filter.</summary>

@@ -32,12 +32,12 @@ public sealed class SnapshotsController(SnapshotService snapshots, IMapper mappe
     [ProducesResponseType<SnapshotResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ActionResult<SnapshotResponse>> CreateSnapshot(
-        [FromRoute(Name = "feature_set_name")] string featureSetName,
-        [FromRoute(Name = "version")] string version,
+        [FromRoute] string featureSetName,
+        [FromRoute] string version,
         [FromBody] CreateSnapshotRequest request,
         CancellationToken ct)
     {
-        var snapshot = await snapshots.CreateAsync(featureSetName, version, request, ct);
+        var snapshot = await snapshots.CreateAsync(featureSetName, version, request, User.ToCaller(), ct);
         return CreatedAtAction(nameof(GetSnapshot), new { snapshot_id = snapshot.Id }, mapper.Map<SnapshotResponse>(snapshot));
     }
 
@@ -47,16 +47,16 @@ public sealed class SnapshotsController(SnapshotService snapshots, IMapper mappe
     [HttpGet("snapshots")]
     [ProducesResponseType<SnapshotListResponse>(StatusCodes.Status200OK)]
     public async Task<SnapshotListResponse> ListSnapshots(
-        [FromQuery(Name = "feature_set")] string? featureSet,
-        [FromQuery(Name = "skip")] int skip = 0,
-        [FromQuery(Name = "limit")] int limit = SnapshotService.DefaultLimit,
+        [FromQuery] string? featureSet,
+        [FromQuery] int skip = 0,
+        [FromQuery] int limit = SnapshotService.DefaultLimit,
         CancellationToken ct = default) =>
         ListResponse(await snapshots.ListAsync(new SnapshotListQuery(featureSet, skip, limit), ct), skip, limit);
 
     /// <summary>Get a snapshot with its files, checksums and columns.</summary>
     [HttpGet("snapshots/{snapshot_id}")]
     [ProducesResponseType<SnapshotResponse>(StatusCodes.Status200OK)]
-    public async Task<SnapshotResponse> GetSnapshot([FromRoute(Name = "snapshot_id")] string snapshotId, CancellationToken ct) =>
+    public async Task<SnapshotResponse> GetSnapshot([FromRoute] string snapshotId, CancellationToken ct) =>
         mapper.Map<SnapshotResponse>(await snapshots.GetAsync(SnapshotService.ParseId(snapshotId), ct));
 
     /// <summary>Get a snapshot's normalization statistics.</summary>
@@ -65,7 +65,7 @@ public sealed class SnapshotsController(SnapshotService snapshots, IMapper mappe
     /// z = (x − mean) / std reproduces the training-time transform. Null for non-numeric members and members without values.</remarks>
     [HttpGet("snapshots/{snapshot_id}/normalization")]
     [ProducesResponseType<SnapshotNormalizationResponse>(StatusCodes.Status200OK)]
-    public async Task<SnapshotNormalizationResponse> GetSnapshotNormalization([FromRoute(Name = "snapshot_id")] string snapshotId, CancellationToken ct) =>
+    public async Task<SnapshotNormalizationResponse> GetSnapshotNormalization([FromRoute] string snapshotId, CancellationToken ct) =>
         mapper.Map<SnapshotNormalizationResponse>(await snapshots.GetNormalizationAsync(SnapshotService.ParseId(snapshotId), ct));
 
     /// <summary>Record that a model trained on a snapshot.</summary>
@@ -78,7 +78,7 @@ public sealed class SnapshotsController(SnapshotService snapshots, IMapper mappe
     [ProducesResponseType<RecordedSnapshotUsageResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ActionResult<RecordedSnapshotUsageResponse>> RecordSnapshotUsage(
-        [FromRoute(Name = "snapshot_id")] string snapshotId, [FromBody] RecordSnapshotUsageRequest request, CancellationToken ct)
+        [FromRoute] string snapshotId, [FromBody] RecordSnapshotUsageRequest request, CancellationToken ct)
     {
         var id = SnapshotService.ParseId(snapshotId);
         var recorded = await snapshots.RecordUsageAsync(id, request, ct);
@@ -89,9 +89,9 @@ public sealed class SnapshotsController(SnapshotService snapshots, IMapper mappe
     [HttpGet("snapshots/{snapshot_id}/usage")]
     [ProducesResponseType<SnapshotUsageListResponse>(StatusCodes.Status200OK)]
     public async Task<SnapshotUsageListResponse> ListSnapshotUsage(
-        [FromRoute(Name = "snapshot_id")] string snapshotId,
-        [FromQuery(Name = "skip")] int skip = 0,
-        [FromQuery(Name = "limit")] int limit = SnapshotService.DefaultLimit,
+        [FromRoute] string snapshotId,
+        [FromQuery] int skip = 0,
+        [FromQuery] int limit = SnapshotService.DefaultLimit,
         CancellationToken ct = default)
     {
         var id = SnapshotService.ParseId(snapshotId);

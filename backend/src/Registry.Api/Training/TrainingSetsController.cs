@@ -33,7 +33,7 @@ public sealed class TrainingSetsController(TrainingService training, IMapper map
     [ProducesResponseType<TrainingSetResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<IActionResult> CreateTrainingSet([FromBody] TrainingSetRequest request,
-        [FromQuery(Name = "format")] ValueFormat format = ValueFormat.Json, CancellationToken ct = default)
+        [FromQuery] ValueFormat format = ValueFormat.Json, CancellationToken ct = default)
     {
         var (plan, labels) = await training.PlanAsync(request, upload: false, ct);
         return await AnswerAsync(plan, labels!, format, ct);
@@ -47,17 +47,16 @@ public sealed class TrainingSetsController(TrainingService training, IMapper map
     [Consumes("text/csv", FileBodies.Parquet)]
     [Produces("application/json", "text/csv", FileBodies.Parquet)]
     [ProducesResponseType<TrainingSetResponse>(StatusCodes.Status200OK)]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     [BulkRequestBody]
     [StreamedRequestBody(null, null, TrainingExamples.LabelsCsv, "CSV (header entity_id,ts) or Parquet (columns entity_id, ts).")]
     public async Task<IActionResult> UploadTrainingLabels(
-        [FromQuery(Name = "features")] string[]? features,
-        [FromQuery(Name = "feature_set")] string? featureSet,
-        [FromQuery(Name = "feature_set_version")] string? featureSetVersion,
-        [FromQuery(Name = "max_staleness")] string[]? maxStaleness,
-        [FromQuery(Name = "as_of")] DateTimeOffset? asOf,
-        [FromQuery(Name = "format")] ValueFormat format = ValueFormat.Json,
+        [FromQuery] string[]? features,
+        [FromQuery] string? featureSet,
+        [FromQuery] string? featureSetVersion,
+        [FromQuery] string[]? maxStaleness,
+        [FromQuery] DateTimeOffset? asOf,
+        [FromQuery] ValueFormat format = ValueFormat.Json,
         CancellationToken ct = default)
     {
         var staleness = new Dictionary<string, string>();

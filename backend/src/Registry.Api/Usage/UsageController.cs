@@ -44,9 +44,9 @@ public sealed class UsageController(UsageService usage, IMapper mapper) : Regist
     [HttpGet("{feature_name}/usage")]
     [ProducesResponseType<FeatureUsageListResponse>(StatusCodes.Status200OK)]
     public async Task<FeatureUsageListResponse> ListUsage(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "skip")] int skip = 0,
-        [FromQuery(Name = "limit")] int limit = UsageService.DefaultLimit,
+        [FromRoute] string featureName,
+        [FromQuery] int skip = 0,
+        [FromQuery] int limit = UsageService.DefaultLimit,
         CancellationToken ct = default) =>
         mapper.Map<FeatureUsageListResponse>(await usage.ListAsync(featureName, skip, limit, ct));
 
@@ -55,6 +55,6 @@ public sealed class UsageController(UsageService usage, IMapper mapper) : Regist
     /// when no record gave them), and the last use; `by_version` gives the same per feature version, newest first.</remarks>
     [HttpGet("{feature_name}/statistics")]
     [ProducesResponseType<UsageStatisticsResponse>(StatusCodes.Status200OK)]
-    public async Task<UsageStatisticsResponse> GetStatistics([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
+    public async Task<UsageStatisticsResponse> GetStatistics([FromRoute] string featureName, CancellationToken ct) =>
         mapper.Map<UsageStatisticsResponse>(await usage.GetStatisticsAsync(featureName, ct));
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
@@ -11,7 +12,6 @@ namespace Registry.Api.Values;
 
 /// <summary>Materialized feature values in DuckDB: ingest, reads, latest values, statistics, validation and SQL features.</summary>
 [Route("api/v1/features/{feature_name}")]
-[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
 public sealed class ValuesController(ValueService values, TimeProvider clock, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Ingest values: JSON, CSV or Parquet, streamed.</summary>
@@ -35,12 +35,11 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     [ProducesResponseType<IngestResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
-    [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<IngestResponse> IngestValues(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "feature_version")] string? featureVersion,
-        [FromQuery(Name = "validation_policy")] ValidationPolicy? validationPolicy,
+        [FromRoute] string featureName,
+        [FromQuery] string? featureVersion,
+        [FromQuery] ValidationPolicy? validationPolicy,
         CancellationToken ct)
     {
         var result = await values.IngestAsync(featureName, FileBodies.FormatOf(Request), Request.Body,
@@ -60,14 +59,14 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     [ProducesResponseType<ValuesResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<IActionResult> ReadValues(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "entity_id")] string[]? entityId,
-        [FromQuery(Name = "from")] DateTimeOffset? from,
-        [FromQuery(Name = "to")] DateTimeOffset? to,
-        [FromQuery(Name = "as_of")] DateTimeOffset? asOf,
-        [FromQuery(Name = "version")] string? version,
-        [FromQuery(Name = "limit")] int? limit,
-        [FromQuery(Name = "format")] ValueFormat format = ValueFormat.Json,
+        [FromRoute] string featureName,
+        [FromQuery] string[]? entityId,
+        [FromQuery] DateTimeOffset? from,
+        [FromQuery] DateTimeOffset? to,
+        [FromQuery] DateTimeOffset? asOf,
+        [FromQuery] string? version,
+        [FromQuery] int? limit,
+        [FromQuery] ValueFormat format = ValueFormat.Json,
         CancellationToken ct = default)
     {
         var (scope, query) = await values.PrepareReadAsync(featureName,
@@ -89,9 +88,9 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     [ProducesResponseType<LatestValuesResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<LatestValuesResponse> GetLatestValues(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "entity_id")] string[]? entityId,
-        [FromQuery(Name = "version")] string? version,
+        [FromRoute] string featureName,
+        [FromQuery, Required] string[]? entityId,
+        [FromQuery] string? version,
         CancellationToken ct)
     {
         var asked = entityId ?? [];
@@ -106,10 +105,10 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     [ProducesResponseType<ValueStatsResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ValueStatsResponse> GetValueStats(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "from")] DateTimeOffset? from,
-        [FromQuery(Name = "to")] DateTimeOffset? to,
-        [FromQuery(Name = "version")] string? version,
+        [FromRoute] string featureName,
+        [FromQuery] DateTimeOffset? from,
+        [FromQuery] DateTimeOffset? to,
+        [FromQuery] string? version,
         CancellationToken ct) =>
         mapper.Map<ValueStatsResponse>(await values.StatsAsync(featureName, from, to, version, ct));
 
@@ -125,11 +124,11 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     [RequiresScope(ApiKeyScope.Read)]
     [ProducesResponseType<ValidationReport>(StatusCodes.Status200OK)]
     public async Task<ValidationReport> ValidateValues(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "from")] DateTimeOffset? from,
-        [FromQuery(Name = "to")] DateTimeOffset? to,
-        [FromQuery(Name = "min_history")] int? minHistory,
-        [FromQuery(Name = "max_staleness")] string? maxStaleness,
+        [FromRoute] string featureName,
+        [FromQuery] DateTimeOffset? from,
+        [FromQuery] DateTimeOffset? to,
+        [FromQuery] int? minHistory,
+        [FromQuery] string? maxStaleness,
         CancellationToken ct) =>
         await values.ValidateAsync(featureName, from, to, minHistory, maxStaleness, ct);
 
@@ -148,10 +147,10 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<IngestResponse> MaterializeValues(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "from")] DateTimeOffset? from,
-        [FromQuery(Name = "to")] DateTimeOffset? to,
-        [FromQuery(Name = "validation_policy")] ValidationPolicy? validationPolicy,
+        [FromRoute] string featureName,
+        [FromQuery] DateTimeOffset? from,
+        [FromQuery] DateTimeOffset? to,
+        [FromQuery] ValidationPolicy? validationPolicy,
         CancellationToken ct) =>
         mapper.Map<IngestResponse>(await values.MaterializeAsync(featureName, from, to, validationPolicy, Request.IfMatchRevision(), ct));
 
@@ -163,7 +162,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     [ProducesResponseType<FeatureViewResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
-    public async Task<FeatureViewResult> ExposeView([FromRoute(Name = "feature_name")] string featureName, CancellationToken ct) =>
+    public async Task<FeatureViewResult> ExposeView([FromRoute] string featureName, CancellationToken ct) =>
         await values.ExposeViewAsync(featureName, Request.IfMatchRevision(), ct);
 }
 

@@ -15,6 +15,7 @@ public sealed record VersionResponse(
     TransformationResponse? TransformationSnapshot,
     IReadOnlyList<ValidationRuleResponse> ValidationSnapshot,
     string CreatedBy,
+    string? CreatedByKey,
     DateTimeOffset CreatedAt,
     bool IsRolledBack,
     DateTimeOffset? RolledBackAt,

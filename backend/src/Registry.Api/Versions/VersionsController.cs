@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -9,7 +10,6 @@ namespace Registry.Api.Versions;
 
 /// <summary>Semantic versions of a feature: publish, list, compare, roll back.</summary>
 [Route("api/v1/features/{feature_name}")]
-[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
 public sealed class VersionsController(VersionService versions, IMapper mapper) : RegistryControllerBase
 {
     /// <summary>Publish a new version of a feature.</summary>
@@ -24,9 +24,9 @@ public sealed class VersionsController(VersionService versions, IMapper mapper) 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ActionResult<PublishedVersionResponse>> CreateVersion(
-        [FromRoute(Name = "feature_name")] string featureName, [FromBody] CreateVersionRequest request, CancellationToken ct)
+        [FromRoute] string featureName, [FromBody] CreateVersionRequest request, CancellationToken ct)
     {
-        var (feature, version) = await versions.CreateAsync(featureName, request, Request.IfMatchRevision(), ct);
+        var (feature, version) = await versions.CreateAsync(featureName, request, Request.IfMatchRevision(), User.ToCaller(), ct);
         Response.SetETag(feature.Revision);
         return CreatedAtAction(nameof(GetVersion), new { feature_name = featureName, version = version.Version },
             Published(feature, version));
@@ -36,9 +36,9 @@ public sealed class VersionsController(VersionService versions, IMapper mapper) 
     /// <remarks>Paged: `limit` is 1 to 500 (default 100); `total` counts every version.</remarks>
     [HttpGet("versions")]
     [ProducesResponseType<VersionListResponse>(StatusCodes.Status200OK)]
-    public async Task<VersionListResponse> ListVersions([FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "skip")] int skip = 0,
-        [FromQuery(Name = "limit")] int limit = VersionService.DefaultLimit,
+    public async Task<VersionListResponse> ListVersions([FromRoute] string featureName,
+        [FromQuery] int skip = 0,
+        [FromQuery] int limit = VersionService.DefaultLimit,
         CancellationToken ct = default) =>
         ListResponse(featureName, await versions.ListAsync(featureName, skip, limit, ct), skip, limit);
 
@@ -46,7 +46,7 @@ public sealed class VersionsController(VersionService versions, IMapper mapper) 
     [HttpGet("versions/{version}")]
     [ProducesResponseType<VersionResponse>(StatusCodes.Status200OK)]
     public async Task<VersionResponse> GetVersion(
-        [FromRoute(Name = "feature_name")] string featureName, [FromRoute(Name = "version")] string version, CancellationToken ct)
+        [FromRoute] string featureName, [FromRoute] string version, CancellationToken ct)
     {
         var (found, current) = await versions.GetAsync(featureName, version, ct);
         return mapper.From(found).WithCurrentVersion(current).AdaptToType<VersionResponse>();
@@ -56,7 +56,7 @@ public sealed class VersionsController(VersionService versions, IMapper mapper) 
     [HttpGet("versions/{from}/diff/{to}")]
     [ProducesResponseType<VersionDiffResponse>(StatusCodes.Status200OK)]
     public async Task<VersionDiffResponse> DiffVersions(
-        [FromRoute(Name = "feature_name")] string featureName, [FromRoute(Name = "from")] string from, [FromRoute(Name = "to")] string to,
+        [FromRoute] string featureName, [FromRoute] string from, [FromRoute] string to,
         CancellationToken ct) =>
         mapper.Map<VersionDiffResponse>(await versions.DiffAsync(featureName, from, to, ct));
 
@@ -72,12 +72,12 @@ public sealed class VersionsController(VersionService versions, IMapper mapper) 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ActionResult<PublishedVersionResponse>> RollbackFeature(
-        [FromRoute(Name = "feature_name")] string featureName,
-        [FromQuery(Name = "target_version")] string? targetVersion,
+        [FromRoute] string featureName,
+        [FromQuery, Required] string? targetVersion,
         [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] RollbackRequest? request,
         CancellationToken ct)
     {
-        var (feature, version) = await versions.RollbackAsync(featureName, targetVersion, request, Request.IfMatchRevision(), ct);
+        var (feature, version) = await versions.RollbackAsync(featureName, targetVersion, request, Request.IfMatchRevision(), User.ToCaller(), ct);
         Response.SetETag(feature.Revision);
         return CreatedAtAction(nameof(GetVersion), new { feature_name = featureName, version = version.Version },
             Published(feature, version));

@@ -31,8 +31,15 @@ public sealed record ApiKey
 /// <summary>A key as just created: the stored record and, this once, the full key.</summary>
 public sealed record CreatedApiKey(ApiKey Key, string Secret);
 
-/// <summary>Who is calling: the key's id and scopes, as the API's authentication handler established them.</summary>
-public sealed record Caller(string KeyId, IReadOnlyList<ApiKeyScope> Scopes);
+/// <summary>
+/// Who is calling: the key's id, scopes and name, as the API's authentication handler established them. Changes record
+/// the key id whatever the client says, and the key's name as `created_by` unless the client gives one.
+/// </summary>
+public sealed record Caller(string KeyId, IReadOnlyList<ApiKeyScope> Scopes, string Name)
+{
+    /// <summary>The free-text author a client gave, or by default the key's name.</summary>
+    public string Author(string? given) => string.IsNullOrWhiteSpace(given) ? Name : given;
+}
 
 public sealed record ApiKeyPage(IReadOnlyList<ApiKey> Keys, long Total);
 

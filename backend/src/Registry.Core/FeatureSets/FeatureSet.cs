@@ -30,7 +30,10 @@ public sealed record FeatureSetVersion
     /// <summary>In the order they were given: the column order of training sets and online vectors built from this version.</summary>
     public required IReadOnlyList<FeatureSetMember> Members { get; init; }
     public string? Changelog { get; init; }
+    /// <summary>Free text: what the client sent, or the name of the key that published it.</summary>
     public required string CreatedBy { get; init; }
+    /// <summary>The id of the API key that published it (recorded by the server, not the client); null before it was recorded.</summary>
+    public string? CreatedByKey { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 }
 

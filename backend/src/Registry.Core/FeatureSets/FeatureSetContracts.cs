@@ -20,7 +20,7 @@ public sealed class CreateFeatureSetRequest
     /// <summary>The features, in order; each pinned to a version (default: the feature's current version).</summary>
     [Required] public List<FeatureSetMemberInput>? Members { get; set; }
     public string? Changelog { get; set; }
-    /// <summary>Who published the first version. Default: the owner.</summary>
+    /// <summary>Who made it, free text (at most 100 characters). Default: the name of the API key that sends the request; the key's id is recorded as `created_by_key` whatever this says.</summary>
     public string? CreatedBy { get; set; }
 }
 
@@ -36,7 +36,8 @@ public sealed class CreateFeatureSetVersionRequest
     public VersionBump? Bump { get; set; }
     [Required] public List<FeatureSetMemberInput>? Members { get; set; }
     public string? Changelog { get; set; }
-    [Required] public string? CreatedBy { get; set; }
+    /// <summary>Who made it, free text (at most 100 characters). Default: the name of the API key that sends the request; the key's id is recorded as `created_by_key` whatever this says.</summary>
+    public string? CreatedBy { get; set; }
 }
 
 public sealed class FeatureSetMemberInput
@@ -46,7 +47,8 @@ public sealed class FeatureSetMemberInput
     public string? FeatureVersion { get; set; }
 }
 
-public sealed record FeatureSetListQuery(string? Owner, string? Tag, int Skip, int Limit);
+/// <summary>`Tags`: the sets carrying all of them (as on features).</summary>
+public sealed record FeatureSetListQuery(string? Owner, IReadOnlyList<string> Tags, int Skip, int Limit);
 
 public sealed record FeatureSetPage(IReadOnlyList<FeatureSetDetails> FeatureSets, long Total);
 

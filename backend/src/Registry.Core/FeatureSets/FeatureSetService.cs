@@ -25,7 +25,7 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
     /// Creates the set and publishes its first version (default 1.0.0) in one transaction.
     /// Expects a request that passed <see cref="CreateFeatureSetValidator"/>.
     /// </summary>
-    public async Task<FeatureSetDetails> CreateAsync(CreateFeatureSetRequest request, CancellationToken ct)
+    public async Task<FeatureSetDetails> CreateAsync(CreateFeatureSetRequest request, Auth.Caller caller, CancellationToken ct)
     {
         var name = request.FeatureSetName!;
         var version = SemVer.Parse(request.Version ?? InitialVersion).ToFullString();
@@ -50,7 +50,8 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
             Version = version,
             Members = members,
             Changelog = request.Changelog ?? "Initial version.",
-            CreatedBy = request.CreatedBy ?? request.Owner!,
+            CreatedBy = caller.Author(request.CreatedBy),
+            CreatedByKey = caller.KeyId,
             CreatedAt = now,
         };
         return await store.CreateAsync(set, first, ct);
@@ -63,7 +64,7 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
     /// (someone published meanwhile) is a 412 instead of a retry on fresh data.
     /// Expects a request that passed <see cref="CreateFeatureSetVersionValidator"/>.
     /// </summary>
-    public async Task<FeatureSetVersion> PublishVersionAsync(string featureSetName, CreateFeatureSetVersionRequest request, string? ifMatchVersion, CancellationToken ct)
+    public async Task<FeatureSetVersion> PublishVersionAsync(string featureSetName, CreateFeatureSetVersionRequest request, string? ifMatchVersion, Auth.Caller caller, CancellationToken ct)
     {
         CheckName(featureSetName);
         SemanticVersion? requested = request.Version is null ? null : SemVer.Parse(request.Version);
@@ -84,7 +85,8 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
                     Version = next.ToFullString(),
                     Members = members,
                     Changelog = request.Changelog,
-                    CreatedBy = request.CreatedBy!,
+                    CreatedBy = caller.Author(request.CreatedBy),
+                    CreatedByKey = caller.KeyId,
                     CreatedAt = clock.Now(),
                 };
                 if (await store.PublishAsync(version, set.CurrentVersion, ct) is { } published) return published;
@@ -113,12 +115,12 @@ public sealed class FeatureSetService(IFeatureSetStore store, TimeProvider clock
     {
         var errors = Paging.Errors(query.Skip, query.Limit, MaxLimit);
         // Query strings reach SQL as text, and PostgreSQL text cannot hold NUL.
-        foreach (var (field, value) in new[] { ("owner", query.Owner), ("tag", query.Tag) })
+        foreach (var (field, values) in new[] { ("owner", new[] { query.Owner }), ("tags", query.Tags.ToArray()) })
         {
-            if (value?.Contains('\0', StringComparison.Ordinal) == true) errors[field] = ["Text cannot contain NUL characters (\\u0000)."];
+            if (values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true)) errors[field] = ["Text cannot contain NUL characters (\\u0000)."];
         }
         if (errors.Count > 0) throw new InvalidInputException(errors);
-        return store.ListAsync(query with { Owner = Blank(query.Owner), Tag = Blank(query.Tag) }, ct);
+        return store.ListAsync(query with { Owner = Blank(query.Owner), Tags = query.Tags.Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList() }, ct);
     }
 
     /// <summary>A page of the set's versions, newest first by SemVer precedence; <c>Total</c> counts them all.</summary>

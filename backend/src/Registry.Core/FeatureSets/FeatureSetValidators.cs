@@ -33,7 +33,7 @@ public sealed class CreateFeatureSetVersionValidator : AbstractValidator<CreateF
         RuleFor(x => x.Bump).IsInEnum();
         this.MemberRules(x => x.Members!);
         RuleFor(x => x.Changelog).MaximumLength(10_000);
-        RuleFor(x => x.CreatedBy).NotEmpty().MaximumLength(100);
+        RuleFor(x => x.CreatedBy).NotEmpty().MaximumLength(100).When(x => x.CreatedBy is not null);
     }
 }
 

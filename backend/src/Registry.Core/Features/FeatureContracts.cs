@@ -33,6 +33,10 @@ public sealed class CreateFeatureRequest
 /// Metadata changes only. Omitted fields stay as they are. The computation (transformation,
 /// validation rules) changes only through a new version, so a version always names its logic.
 /// </summary>
+[NotChangedHere(new[] { "transformation", "validation_rules" },
+    "changes only through a new version: POST /api/v1/features/{feature_name}/versions with the new value (the version number then names the logic).")]
+[NotChangedHere(new[] { "data_type", "feature_type", "duckdb_table", "entity", "feature_name" },
+    "is fixed when the feature is registered: the values' contract depends on it. Register a feature under a new name for another one.")]
 public sealed class UpdateFeatureRequest
 {
     public string? Description { get; set; }
@@ -67,3 +71,17 @@ public sealed record FeatureListQuery(
     int Limit);
 
 public sealed record FeaturePage(IReadOnlyList<FeatureDefinition> Features, long Total);
+
+/// <summary>
+/// Fields of a resource that a request body cannot change, with what to do instead: a client sending one gets that
+/// answer in the 400, not "unknown property".
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
+public sealed class NotChangedHereAttribute(string[] fields, string instead) : Attribute
+{
+    /// <summary>The snake_case JSON names.</summary>
+    public IReadOnlyList<string> Fields { get; } = fields;
+
+    /// <summary>Completes "'{field}' {Instead}".</summary>
+    public string Instead { get; } = instead;
+}

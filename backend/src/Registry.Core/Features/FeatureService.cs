@@ -12,7 +12,7 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock, Valu
     public const int MaxLimit = 500;
 
     /// <summary>Expects a request that passed <see cref="CreateFeatureValidator"/> (the API runs it on the body; ADR 0020).</summary>
-    public async Task<FeatureDefinition> CreateAsync(CreateFeatureRequest request, CancellationToken ct)
+    public async Task<FeatureDefinition> CreateAsync(CreateFeatureRequest request, Auth.Caller caller, CancellationToken ct)
     {
         var name = request.FeatureName!;
         var upstream = Distinct(request.UpstreamFeatures);
@@ -51,7 +51,8 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock, Valu
             Changelog = "Initial version.",
             TransformationSnapshot = feature.Transformation,
             ValidationSnapshot = feature.ValidationRules,
-            CreatedBy = feature.Owner,
+            CreatedBy = caller.Name,
+            CreatedByKey = caller.KeyId,
             CreatedAt = now,
         };
         return await store.CreateAsync(feature, initial, ct);
@@ -181,7 +182,7 @@ public sealed class FeatureService(IFeatureStore store, TimeProvider clock, Valu
     /// Upstream features must exist and not be archived. A cycle through other features is refused by the store,
     /// inside the write's transaction and under a lock: checked here, two concurrent edits could each add half of one.
     /// </summary>
-    private async Task CheckUpstreamAsync(string featureName, IReadOnlyList<string> added, CancellationToken ct)
+    private async Task CheckUpstreamAsync(string featureName, List<string> added, CancellationToken ct)
     {
         if (added.Contains(featureName))
             throw new RuleViolationException("Dependency cycle.", $"'{featureName}' cannot be its own upstream feature (cycle: {featureName} -> {featureName}).");

@@ -4,8 +4,11 @@ namespace Registry.Core.Lineage;
 
 public enum LineageDirection { Upstream, Downstream, Both }
 
-/// <summary>A feature reached by a lineage walk, at its shortest distance from the root.</summary>
-public sealed record LineageNode(string FeatureName, FeatureStatus Status, string Owner, string CurrentVersion, int Depth, LineageDirection Direction);
+/// <summary>Where a node of a lineage graph sits: the feature asked about, or on one side of it.</summary>
+public enum LineageSide { Root, Upstream, Downstream }
+
+/// <summary>A feature reached by a lineage walk, at its shortest distance from the root (the root itself: depth 0).</summary>
+public sealed record LineageNode(string FeatureName, FeatureStatus Status, string Owner, string CurrentVersion, int Depth, LineageSide Direction);
 
 /// <summary>An edge of the dependency graph: <see cref="Upstream"/> feeds <see cref="Downstream"/>.</summary>
 public sealed record LineageEdge(string Upstream, string Downstream);

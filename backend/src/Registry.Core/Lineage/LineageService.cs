@@ -25,17 +25,19 @@ public sealed class LineageService(IFeatureStore features, ILineageStore lineage
 
         // The count describes the feature, whatever part of the graph was asked for.
         var dependents = down >= MaxDepth
-            ? nodes.Count(n => n.Direction == LineageDirection.Downstream)
+            ? nodes.Count(n => n.Direction == LineageSide.Downstream)
             : (await lineage.WalkAsync(featureName, 0, MaxDepth, ct)).Count;
 
         var sets = await GetFeatureSetsAsync([featureName], ct);
 
-        List<string> Names(LineageDirection d) => nodes.Where(n => n.Direction == d).Select(n => n.FeatureName).ToList();
+        List<string> Names(LineageSide d) => nodes.Where(n => n.Direction == d).Select(n => n.FeatureName).ToList();
+        // The feature asked about is a node too, so that both ends of every edge are nodes (a graph a client can draw).
+        var root = new LineageNode(feature.FeatureName, feature.Status, feature.Owner, feature.CurrentVersion, 0, LineageSide.Root);
         return new LineageResult(
             feature, recursive, direction, limit,
             feature.UpstreamFeatures, feature.DownstreamFeatures,
-            Names(LineageDirection.Upstream), Names(LineageDirection.Downstream),
-            feature.DownstreamFeatures.Count, dependents, new LineageGraph(nodes, edges), sets);
+            Names(LineageSide.Upstream), Names(LineageSide.Downstream),
+            feature.DownstreamFeatures.Count, dependents, new LineageGraph([root, .. nodes], edges), sets);
     }
 
     /// <summary>Every downstream feature, recursively, and every model and feature-set version that used this feature or any of them.</summary>

@@ -29,7 +29,10 @@ public sealed record Snapshot
     public required string Checksum { get; init; }
     /// <summary>The columns after entity_id and ts, in member order, with the statistics of their values in the snapshot.</summary>
     public required IReadOnlyList<SnapshotFeature> Features { get; init; }
+    /// <summary>Free text: what the client sent, or the name of the key that made it (null only in old records).</summary>
     public string? CreatedBy { get; init; }
+    /// <summary>The id of the API key that made it (recorded by the server, not the client); null before it was recorded.</summary>
+    public string? CreatedByKey { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 }
 

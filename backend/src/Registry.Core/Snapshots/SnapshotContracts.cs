@@ -18,7 +18,7 @@ public sealed class CreateSnapshotRequest
     public string? Timeframe { get; set; }
     /// <summary>Only these entities. Default: every entity with a value of any member in the range.</summary>
     public List<string>? EntityIds { get; set; }
-    /// <summary>Who made the snapshot (a person or a pipeline).</summary>
+    /// <summary>Who made it, free text (at most 100 characters). Default: the name of the API key that sends the request; the key's id is recorded as `created_by_key` whatever this says.</summary>
     public string? CreatedBy { get; set; }
 }
 
@@ -50,6 +50,7 @@ public sealed record SnapshotSummary(
     long Bytes,
     string Checksum,
     string? CreatedBy,
+    string? CreatedByKey,
     DateTimeOffset CreatedAt);
 
 /// <summary>Newest first, with the total matching the filter.</summary>

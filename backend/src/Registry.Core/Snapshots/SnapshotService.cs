@@ -34,7 +34,7 @@ public sealed class SnapshotService(
     /// that makes too many rows or files; 404 for an unknown set or version; 422 when no member has a value for any row.
     /// Expects a request that passed <see cref="CreateSnapshotValidator"/>.
     /// </summary>
-    public async Task<Snapshot> CreateAsync(string featureSetName, string version, CreateSnapshotRequest request, CancellationToken ct)
+    public async Task<Snapshot> CreateAsync(string featureSetName, string version, CreateSnapshotRequest request, Auth.Caller caller, CancellationToken ct)
     {
         var timeframe = request.Timeframe ?? SnapshotTimeframes.Raw;
         SnapshotTimeframes.TryGetStep(timeframe, out var step);
@@ -72,7 +72,8 @@ public sealed class SnapshotService(
             Files = written.Files,
             Checksum = SnapshotChecksum.Compute(written.Files),
             Features = pinned.Select((p, i) => new SnapshotFeature(p.FeatureName, p.FeatureVersion, p.ContractMajor, p.Table.DataType, written.Statistics[i])).ToList(),
-            CreatedBy = request.CreatedBy,
+            CreatedBy = caller.Author(request.CreatedBy),
+            CreatedByKey = caller.KeyId,
             CreatedAt = clock.Now(),
         };
         try
@@ -171,7 +172,7 @@ public sealed class SnapshotService(
     public static InvalidInputException TooManyFiles(long days) =>
         InvalidInputException.For("to", $"The range has rows on {days} days; a snapshot holds at most {MaxFiles} daily files. Narrow the range.");
 
-    private static string ForEntities(IReadOnlyList<string>? entities) =>
+    private static string ForEntities(List<string>? entities) =>
         entities is null ? "" : $" for the {entities.Count} entities given";
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);

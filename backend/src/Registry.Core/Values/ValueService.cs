@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Registry.Core.Common;
 using Registry.Core.Features;
@@ -191,7 +192,7 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
                 RuleType.NullCheck => ((double)m.OffendingRows <= rule.MaxNullRatio * m.CheckedRows,
                     $"null_check: {m.OffendingRows} of {m.CheckedRows} values are null (ratio {Ratio(m.OffendingRows)}, allowed {rule.MaxNullRatio})"),
                 RuleType.Range => (m.OffendingRows == 0,
-                    $"range: {m.OffendingRows} of {m.CheckedRows} values outside [{rule.Min?.ToString() ?? "-inf"}, {rule.Max?.ToString() ?? "+inf"}]"),
+                    $"range: {m.OffendingRows} of {m.CheckedRows} values outside [{rule.Min?.ToString(CultureInfo.InvariantCulture) ?? "-inf"}, {rule.Max?.ToString(CultureInfo.InvariantCulture) ?? "+inf"}]"),
                 RuleType.Outlier => (m.OffendingRows == 0,
                     $"outlier: {m.OffendingRows} of {m.CheckedRows} values have |z| > {rule.ZScoreThreshold}"),
                 RuleType.AllowedValues => (m.OffendingRows == 0,
@@ -280,13 +281,15 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
     }
 
     /// <summary>
-    /// The major of the contract a version's values follow: its own major, or for a rollback version the contract of the
-    /// version it restored (2.0.1 restoring 1.1.0 produces 1.x values, which must not mix with 2.0.0's).
+    /// The major of the contract a version's values follow: its own major, or for a non-breaking rollback version the
+    /// contract of the version it restored (the same major: 1.2.1 restoring 1.1.0). A breaking version, rollbacks across
+    /// a major included (3.0.0 restoring 1.1.0), starts its own contract. Rollbacks published before that rule (2.0.1
+    /// restoring 1.1.0, not breaking) keep the contract their values were stamped with.
     /// </summary>
     public static int ContractMajor(FeatureVersion version, IReadOnlyList<FeatureVersion> all)
     {
         var current = version;
-        for (var hops = 0; current.RestoredFrom is { } from && hops < 100; hops++)
+        for (var hops = 0; !current.BreakingChanges && current.RestoredFrom is { } from && hops < 100; hops++)
         {
             var next = all.FirstOrDefault(v => v.Version == from);
             if (next is null) break;

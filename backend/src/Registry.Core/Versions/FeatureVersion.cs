@@ -15,7 +15,10 @@ public sealed record FeatureVersion
     public bool BreakingChanges { get; init; }
     public Transformation? TransformationSnapshot { get; init; }
     public IReadOnlyList<ValidationRule> ValidationSnapshot { get; init; } = [];
+    /// <summary>Free text: what the client sent, or the name of the key that published it.</summary>
     public required string CreatedBy { get; init; }
+    /// <summary>The id of the API key that published it (recorded by the server, not the client); null before it was recorded.</summary>
+    public string? CreatedByKey { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public bool IsRolledBack { get; init; }
     public DateTimeOffset? RolledBackAt { get; init; }

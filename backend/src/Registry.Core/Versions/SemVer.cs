@@ -19,11 +19,15 @@ public static class SemVer
     public static string Key(SemanticVersion version) => version.ToNormalizedString();
 
     /// <summary>
-    /// The next version after <paramref name="highest"/>. A pre-release is bumped from its numbers
-    /// (2.0.0-rc.1 + patch = 2.0.1), which is always greater than the pre-release itself.
+    /// The next version after <paramref name="highest"/>, by npm's <c>semver.inc</c>: a bump of a pre-release of that
+    /// kind releases it (2.0.0-rc.1 + major = 2.0.0, 1.3.0-beta + minor = 1.3.0, 1.2.4-rc.1 + patch = 1.2.4), which is
+    /// greater than the pre-release; otherwise the number goes up (1.2.4-rc.1 + minor = 1.3.0). Build metadata is dropped.
     /// </summary>
     public static SemanticVersion Bump(SemanticVersion highest, VersionBump bump) => bump switch
     {
+        VersionBump.Major when highest.IsPrerelease && highest is { Minor: 0, Patch: 0 } => new SemanticVersion(highest.Major, 0, 0),
+        VersionBump.Minor when highest.IsPrerelease && highest.Patch == 0 => new SemanticVersion(highest.Major, highest.Minor, 0),
+        VersionBump.Patch when highest.IsPrerelease => new SemanticVersion(highest.Major, highest.Minor, highest.Patch),
         _ when (bump == VersionBump.Major ? highest.Major : bump == VersionBump.Minor ? highest.Minor : highest.Patch) == int.MaxValue =>
             throw new Common.RuleViolationException("The version cannot be bumped.",
                 $"{highest} has no next {bump.ToString().ToLowerInvariant()} version: its {bump.ToString().ToLowerInvariant()} number is the largest there is."),

@@ -17,6 +17,7 @@ public sealed class CreateVersionRequest
     public bool? BreakingChanges { get; set; }
     public TransformationInput? Transformation { get; set; }
     public List<ValidationRuleInput>? ValidationRules { get; set; }
+    /// <summary>Who made it, free text (at most 100 characters). Default: the name of the API key that sends the request; the key's id is recorded as `created_by_key` whatever this says.</summary>
     public string? CreatedBy { get; set; }
     /// <summary>Publish a breaking version even though production models used the feature in the last 30 days (recorded in the changelog).</summary>
     public bool? Force { get; set; }
@@ -25,6 +26,7 @@ public sealed class CreateVersionRequest
 /// <summary>Optional details of a rollback, for the audit trail.</summary>
 public sealed class RollbackRequest
 {
+    /// <summary>Who made it, free text (at most 100 characters). Default: the name of the API key that sends the request; the key's id is recorded as `created_by_key` whatever this says.</summary>
     public string? CreatedBy { get; set; }
     public string? Reason { get; set; }
 }

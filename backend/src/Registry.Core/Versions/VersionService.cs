@@ -24,7 +24,7 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
     /// against the feature's data type, which only a read of the feature tells.
     /// </summary>
     public async Task<(FeatureDefinition Feature, FeatureVersion Version)> CreateAsync(
-        string featureName, CreateVersionRequest request, int? ifMatch, CancellationToken ct)
+        string featureName, CreateVersionRequest request, int? ifMatch, Auth.Caller caller, CancellationToken ct)
     {
         FeatureService.CheckName(featureName);
         SemanticVersion? requested = null;
@@ -68,7 +68,8 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
                 BreakingChanges = request.BreakingChanges ?? false,
                 TransformationSnapshot = request.Transformation is null ? current.Transformation : request.Transformation.ToDomain(),
                 ValidationSnapshot = request.ValidationRules is null ? current.ValidationRules : request.ValidationRules.Select(r => r.ToDomain()).ToList(),
-                CreatedBy = request.CreatedBy!,
+                CreatedBy = caller.Author(request.CreatedBy),
+                CreatedByKey = caller.KeyId,
                 CreatedAt = now,
             };
             published = version;
@@ -106,12 +107,15 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
     }
 
     /// <summary>
-    /// Restores <paramref name="targetVersion"/>'s snapshots by publishing them as the next patch after the highest
-    /// version, and marks the version that was current as rolled back. Nothing is deleted or renumbered.
+    /// Restores <paramref name="targetVersion"/>'s snapshots by publishing them as a new version, and marks the version
+    /// that was current as rolled back. Nothing is deleted or renumbered. Within one contract (same major) the new
+    /// version is the next patch; across a breaking boundary (2.0.0 back to 1.1.0) the rollback is itself a breaking
+    /// change: the next major (3.0.0), <c>breaking_changes</c> true, and a contract of its own, so that no major ever
+    /// names two contracts. The restored version's values stay readable under it (<c>?version=1.1.0</c>).
     /// Expects a request (when there is one) that passed <see cref="RollbackRequestValidator"/>.
     /// </summary>
     public async Task<(FeatureDefinition Feature, FeatureVersion Version)> RollbackAsync(
-        string featureName, string? targetVersion, RollbackRequest? request, int? ifMatch, CancellationToken ct)
+        string featureName, string? targetVersion, RollbackRequest? request, int? ifMatch, Auth.Caller caller, CancellationToken ct)
     {
         FeatureService.CheckName(featureName);
         if (string.IsNullOrEmpty(targetVersion))
@@ -131,14 +135,21 @@ public sealed class VersionService(IFeatureStore features, IVersionStore version
             var highest = SemVer.Highest(existing);
             var now = clock.Now();
             var reason = string.IsNullOrWhiteSpace(request?.Reason) ? "" : $" {request.Reason.Trim()}";
+            var (fromContract, toContract) = (Values.ValueService.ContractMajor(SemVer.Find(existing, current.CurrentVersion)!, existing),
+                Values.ValueService.ContractMajor(target, existing));
+            var breaking = fromContract != toContract;
+            var next = SemVer.Bump(highest, breaking ? VersionBump.Major : VersionBump.Patch);
             var version = new FeatureVersion
             {
                 FeatureName = featureName,
-                Version = SemVer.Bump(highest, VersionBump.Patch).ToFullString(),
-                Changelog = $"Rollback: restores version {target.Version} (was {current.CurrentVersion}).{reason}",
+                Version = next.ToFullString(),
+                Changelog = $"Rollback: restores version {target.Version} (was {current.CurrentVersion})." +
+                            (breaking ? $" Breaking: contract {fromContract} is left for {target.Version}'s logic, so this is a new major with a contract of its own." : "") + reason,
+                BreakingChanges = breaking,
                 TransformationSnapshot = target.TransformationSnapshot,
                 ValidationSnapshot = target.ValidationSnapshot,
-                CreatedBy = request?.CreatedBy ?? "rollback",
+                CreatedBy = caller.Author(request?.CreatedBy),
+                CreatedByKey = caller.KeyId,
                 CreatedAt = now,
                 RestoredFrom = target.Version,
             };
@@ -203,7 +214,8 @@ public sealed class CreateVersionValidator : AbstractValidator<CreateVersionRequ
         RuleFor(x => x).Must(x => (x.Version is null) != (x.Bump is null)).OverridePropertyName("version")
             .WithMessage("Give exactly one of version (e.g. 1.1.0) or bump (major, minor, patch).");
         RuleFor(x => x.Bump).IsInEnum();
-        RuleFor(x => x.CreatedBy).NotEmpty().MaximumLength(100);
+        // Optional everywhere: by default the API key's name (ADR 0029); blank is refused rather than recorded.
+        RuleFor(x => x.CreatedBy).NotEmpty().MaximumLength(100).When(x => x.CreatedBy is not null);
         RuleFor(x => x.Changelog).MaximumLength(10_000);
         RuleFor(x => x.Transformation!).SetValidator(new TransformationValidator()).When(x => x.Transformation is not null);
         RuleFor(x => x.ValidationRules).Must(r => r is null || r.Count <= 50).WithMessage("At most 50 validation rules.");
@@ -214,7 +226,7 @@ public sealed class RollbackRequestValidator : AbstractValidator<RollbackRequest
 {
     public RollbackRequestValidator()
     {
-        RuleFor(x => x.CreatedBy).MaximumLength(100);
+        RuleFor(x => x.CreatedBy).NotEmpty().MaximumLength(100).When(x => x.CreatedBy is not null);
         RuleFor(x => x.Reason).MaximumLength(2000);
     }
 }

@@ -95,7 +95,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         }
     }
 
-    private static (string Sql, List<object?> Args) GroupSql(string labels, string part, IReadOnlyList<PinnedFeature> group, int first,
+    private static (string Sql, List<object?> Args) GroupSql(string labels, string part, List<PinnedFeature> group, int first,
         HashSet<string> existing, DateTimeOffset? asOf)
     {
         var args = new List<object?>();
@@ -120,11 +120,11 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             }
             else body = ValueSql.Empty(f.Table.DataType);
             ctes.Add($"{alias}_src AS ({body})");
-            joins.Append($" ASOF LEFT JOIN {alias}_src {alias} ON l.entity_id = {alias}.entity_id AND l.ts >= {alias}.event_ts");
+            joins.Append(CultureInfo.InvariantCulture, $" ASOF LEFT JOIN {alias}_src {alias} ON l.entity_id = {alias}.entity_id AND l.ts >= {alias}.event_ts");
             var value = f.MaxStalenessMicros is { } limit
                 ? $"CASE WHEN epoch_us(l.ts) - epoch_us({alias}.event_ts) <= {limit.ToString(CultureInfo.InvariantCulture)} THEN {alias}.value END"
                 : $"{alias}.value";
-            select.Append($", {value} AS {ValueSql.Q("v" + index)}");
+            select.Append(CultureInfo.InvariantCulture, $", {value} AS {ValueSql.Q("v" + index)}");
         }
         return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS WITH {string.Join(", ", ctes)} SELECT {select} FROM {ValueSql.Temp(labels)} l{joins}", args);
     }
@@ -160,7 +160,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             case LabelSource.Upload upload:
                 var file = staging.NewFile("labels", upload.Format);
                 session.File = file;
-                await Uploads.SpoolAsync(upload.Body, file, ct);
+                await Uploads.SpoolAsync(upload.Body, file, upload.Format, ct);
                 var what = Uploads.What(upload.Format);
                 var source = Uploads.Source(file, upload.Format);
                 Uploads.Read(file, upload.Format, () =>

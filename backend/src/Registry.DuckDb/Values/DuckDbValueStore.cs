@@ -48,7 +48,7 @@ public sealed class DuckDbValueStore : IValueStore
         DuckDbFaults.Guard(() => _writer.CommitAsync(batch, table, stamp, ct));
 
     public IAsyncEnumerable<ValueRow> ReadAsync(ValueTable table, ValueQuery query, CancellationToken ct) =>
-        DuckDbFaults.Guard(_reader.ReadAsync(table, query, ct));
+        DuckDbFaults.Guard(_reader.ReadAsync(table, query, ct), ct);
 
     public Task ExportAsync(ValueTable table, ValueQuery query, ValueFormat format, Stream output, CancellationToken ct) =>
         DuckDbFaults.Guard(() => _reader.ExportAsync(table, query, format, output, ct));

@@ -31,6 +31,9 @@ internal sealed class JsonBatchReader(CheckedAppender appender, DataType dataTyp
     private DateTime _instant;
     private string? _string;
     private string? _rowError;
+    // Which of a row's fields were given (1 entity_id, 2 event_ts, 4 value): one given twice is ambiguous, so refused.
+    private int _seen;
+    private bool _sawVersion;
 
     public long Rows { get; private set; }
     public long ErrorCount { get; private set; }
@@ -134,16 +137,20 @@ internal sealed class JsonBatchReader(CheckedAppender appender, DataType dataTyp
         switch (_property)
         {
             case "rows" when r.TokenType == JsonTokenType.StartArray:
-                if (SawRows) throw Invalid("rows", "rows appears twice.");
+                if (SawRows) throw Invalid("rows", "rows appears twice; give it once.");
                 SawRows = true;
                 _where = Where.RowsArray;
                 return;
             case "rows":
                 throw Invalid("rows", "rows must be an array.");
+            case "feature_version" when _sawVersion:
+                throw Invalid("feature_version", "feature_version appears twice; give it once.");
             case "feature_version" when r.TokenType == JsonTokenType.String:
+                _sawVersion = true;
                 FeatureVersion = Text(ref r);
                 return;
             case "feature_version" when r.TokenType == JsonTokenType.Null:
+                _sawVersion = true;
                 return;
             case "feature_version":
                 throw Invalid("feature_version", "feature_version must be a string such as \"1.2.0\".");
@@ -155,7 +162,14 @@ internal sealed class JsonBatchReader(CheckedAppender appender, DataType dataTyp
     private void RowToken(ref Utf8JsonReader r)
     {
         if (r.TokenType == JsonTokenType.EndObject) { EndRow(); _where = Where.RowsArray; return; }
-        if (r.TokenType == JsonTokenType.PropertyName) { _property = Text(ref r); return; }
+        if (r.TokenType == JsonTokenType.PropertyName)
+        {
+            _property = Text(ref r);
+            var bit = _property switch { "entity_id" => 1, "event_ts" => 2, "value" => 4, _ => 0 };
+            if ((_seen & bit) != 0) Fail(Rows, _property!, $"{_property} is given twice in this row; give each field once.");
+            _seen |= bit;
+            return;
+        }
         if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
         {
             _skipDepth = 1;
@@ -192,14 +206,30 @@ internal sealed class JsonBatchReader(CheckedAppender appender, DataType dataTyp
         if (r.TokenType == JsonTokenType.Null) return;
         var ok = dataType switch
         {
-            DataType.Float => r.TokenType == JsonTokenType.Number && r.TryGetDouble(out _double) && double.IsFinite(_double),
+            DataType.Float => r.TokenType == JsonTokenType.Number && r.TryGetDouble(out _double) && double.IsFinite(_double) && !Underflows(ref r),
             DataType.Integer => r.TokenType == JsonTokenType.Number && r.TryGetInt64(out _long),
             DataType.String => r.TokenType == JsonTokenType.String && (_string = Text(ref r)) is not null,
             DataType.Boolean => r.TokenType is JsonTokenType.True or JsonTokenType.False,
             DataType.Timestamp => r.TokenType == JsonTokenType.String && TryTimestamp(ref r, out _instant),
             _ => false,
         };
-        if (!ok) Fail(Rows, "value", $"value must be {ValueSql.Expected(dataType)} or null.");
+        if (ok) return;
+        if (dataType == DataType.Float && r.TokenType == JsonTokenType.Number && _double == 0)
+            Fail(Rows, "value", $"value {System.Text.Encoding.UTF8.GetString(r.ValueSpan)} is too small for a double: it would be stored as 0. Send 0, or rescale the feature.");
+        else
+            Fail(Rows, "value", $"value must be {ValueSql.Expected(dataType)} or null.");
+    }
+
+    /// <summary>A number such as 1e-400 parses as 0, another number: true when the digits before the exponent are not all zero.</summary>
+    private bool Underflows(ref Utf8JsonReader r)
+    {
+        if (_double != 0) return false;
+        foreach (var b in r.ValueSpan) // a number token is never escaped, and the reader works on one contiguous buffer
+        {
+            if (b is (byte)'e' or (byte)'E') return false;
+            if (b is >= (byte)'1' and <= (byte)'9') return true;
+        }
+        return false;
     }
 
 
@@ -224,6 +254,7 @@ internal sealed class JsonBatchReader(CheckedAppender appender, DataType dataTyp
         _string = null;
         _rowError = null;
         _property = null;
+        _seen = 0;
     }
 
     private void EndRow()

@@ -16,7 +16,7 @@ internal static partial class SqlLimits
     public const string TimeoutSetting = "DuckDb:SqlTimeout";
     public const string MemorySetting = "DuckDb:MemoryLimit";
 
-    public static void Run(DuckDbSession c, ValueStoreOptions options, CancellationToken ct, Action action)
+    public static void Run(DuckDbSession c, ValueStoreOptions options, Action action, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(options.SqlTimeout);

@@ -10,12 +10,25 @@ namespace Registry.DuckDb.Values;
 /// </summary>
 internal static class Uploads
 {
-    /// <summary>Streams the body to <paramref name="file"/> in the staging area (0600); the caller deletes it.</summary>
-    public static async Task SpoolAsync(Stream body, string file, CancellationToken ct)
+    /// <summary>
+    /// Streams the body to <paramref name="file"/> in the staging area (0600); the caller deletes it. A CSV body is
+    /// checked on the way for a quoted field that never closes (<see cref="CsvQuotes"/>).
+    /// </summary>
+    public static async Task SpoolAsync(Stream body, string file, ValueFormat format, CancellationToken ct)
     {
+        var quotes = format == ValueFormat.Csv ? new CsvQuotes() : null;
         await using (var fs = StagingArea.Create(file))
-            await body.CopyToAsync(fs, 1 << 16, ct);
+        {
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = await body.ReadAsync(buffer, ct)) > 0)
+            {
+                quotes?.Scan(buffer.AsSpan(0, n));
+                await fs.WriteAsync(buffer.AsMemory(0, n), ct);
+            }
+        }
         if (new FileInfo(file).Length == 0) throw InvalidInputException.For("body", "The body is empty.");
+        quotes?.End();
     }
 
     public static string What(ValueFormat format) => format == ValueFormat.Csv ? "CSV" : "Parquet";

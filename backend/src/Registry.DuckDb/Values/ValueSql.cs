@@ -160,6 +160,10 @@ internal static class ValueSql
             DataType.Timestamp => $"value IS NOT NULL AND (v IS NULL OR v NOT {RepresentableInstant})",
             _ => "value IS NOT NULL AND v IS NULL",
         };
+        // Text such as 1e-400 reads as 0: a different number, stored silently. A zero whose digits are not all zero is refused.
+        var underflow = type == DataType.Float && valueType == SourceType.Text
+            ? @"WHEN v = 0 AND regexp_matches(CAST(value AS VARCHAR), '^\s*[+-]?0*\.?0*[1-9]') THEN 'value_underflow'"
+            : "";
         // The raw text is only read for the messages of rejected rows: casting every row's fields back to text
         // and storing them cost a third of the staging of a large, clean batch.
         return $"""
@@ -172,7 +176,7 @@ internal static class ValueSql
                     CASE WHEN e IS NULL OR length(e) = 0 THEN 'entity_id'
                          WHEN length(e) > 256 THEN 'entity_id_length'
                          WHEN ts IS NULL OR ts NOT {RepresentableInstant} THEN 'event_ts'
-                         WHEN {badValue} THEN 'value' END AS error
+                         WHEN {badValue} THEN 'value' {underflow} END AS error
                 FROM (
                     SELECT {rowNo}CAST(entity_id AS VARCHAR) AS e,
                         {Instant("event_ts", eventTs)} AS ts,

@@ -42,7 +42,7 @@ internal sealed class ValueStaging(DuckDbDatabase db, ValueStoreOptions options,
                 var csv = format == ValueFormat.Csv;
                 // A CSV stage is made by one CREATE TABLE AS in file order, so its rowid numbers the rows.
                 batch = new StagedBatch(c, stage, file) { RowNo = csv ? ValueSql.RowId : "row_no" };
-                await Uploads.SpoolAsync(body, file, ct);
+                await Uploads.SpoolAsync(body, file, format, ct);
                 var what = Uploads.What(format);
                 string stagingSql;
                 if (csv)
@@ -89,11 +89,11 @@ internal sealed class ValueStaging(DuckDbDatabase db, ValueStoreOptions options,
         try
         {
             var (source, args) = tables.QuerySource(c, sql, upstream, from, to, inlineMajor: false);
-            SqlLimits.Run(c, options, ct, () =>
+            SqlLimits.Run(c, options, () =>
             {
                 CheckColumns(c, source, "The SQL's result", args);
                 c.Execute(ValueSql.Stage(batch.Stage, source, dataType), [.. args]);
-            });
+            }, ct);
             ReadStageErrors(c, batch, dataType, csvLines: false);
             if (batch.ErrorCount == 0) CheckDuplicates(c, batch);
             return batch;
@@ -162,6 +162,7 @@ internal sealed class ValueStaging(DuckDbDatabase db, ValueStoreOptions options,
                 "entity_id" => ("entity_id", "entity_id is required."),
                 "entity_id_length" => ("entity_id", "entity_id is at most 256 characters."),
                 "event_ts" => ("event_ts", Raw(2) is { } ts ? $"event_ts '{Clip(ts)}' is not {ValueSql.Expected(DataType.Timestamp)}." : "event_ts is required."),
+                "value_underflow" => ("value", $"value '{Clip(Raw(3) ?? "")}' is too small for a double: it would be stored as 0. Send 0, or rescale the feature."),
                 _ => ("value", $"value '{Clip(Raw(3) ?? "")}' is not {ValueSql.Expected(type)}."),
             };
             batch.ErrorList.Add(new RowError(row, field, message + where));

@@ -88,8 +88,8 @@ internal sealed class ValueTables(ValueStoreOptions options, LatestCache latest)
                 throw new ConflictException("The view's name is taken.",
                     $"{schema}.{view} is a {existing.ToLowerInvariant()} the registry did not create as this feature's view; it is left as it is.");
             // Binding the view runs no query, but a hostile one can still make binding slow: it gets the same limits.
-            SqlLimits.Run(c, options, ct, () =>
-                c.Execute($"CREATE OR REPLACE VIEW {ValueSql.Q(schema)}.{ValueSql.Q(view)} AS SELECT entity_id, event_ts, value FROM {source}"));
+            SqlLimits.Run(c, options, () =>
+                c.Execute($"CREATE OR REPLACE VIEW {ValueSql.Q(schema)}.{ValueSql.Q(view)} AS SELECT entity_id, event_ts, value FROM {source}"), ct);
         }
         finally { Ddl.Release(); }
     }

@@ -115,6 +115,7 @@ public static class DocumentMapping
             TransformationSnapshot = v.TransformationSnapshot?.ToDocument(),
             ValidationSnapshot = [.. v.ValidationSnapshot.Select(ToDocument)],
             CreatedBy = v.CreatedBy,
+            CreatedByKey = v.CreatedByKey,
             CreatedAt = created,
             CreatedAtUs = createdUs,
             IsRolledBack = v.IsRolledBack,
@@ -133,6 +134,7 @@ public static class DocumentMapping
         TransformationSnapshot = d.TransformationSnapshot?.ToDomain(),
         ValidationSnapshot = [.. d.ValidationSnapshot.Select(ToDomain)],
         CreatedBy = d.CreatedBy,
+        CreatedByKey = d.CreatedByKey,
         CreatedAt = Join(d.CreatedAt, d.CreatedAtUs),
         IsRolledBack = d.IsRolledBack,
         RolledBackAt = Join(d.RolledBackAt, d.RolledBackAtUs),
@@ -251,6 +253,7 @@ public static class DocumentMapping
             Version = v.Version,
             Changelog = v.Changelog,
             CreatedBy = v.CreatedBy,
+            CreatedByKey = v.CreatedByKey,
             CreatedAt = created,
             CreatedAtUs = createdUs,
             Members = [.. v.Members.Select(m => new MemberDocument
@@ -268,6 +271,7 @@ public static class DocumentMapping
         Version = d.Version,
         Changelog = d.Changelog,
         CreatedBy = d.CreatedBy,
+        CreatedByKey = d.CreatedByKey,
         CreatedAt = Join(d.CreatedAt, d.CreatedAtUs),
         Members = [.. d.Members.Select(m => new FeatureSetMember(m.FeatureName, m.FeatureVersion))],
     };
@@ -292,6 +296,7 @@ public static class DocumentMapping
             RowCount = s.RowCount,
             Checksum = s.Checksum,
             CreatedBy = s.CreatedBy,
+            CreatedByKey = s.CreatedByKey,
             CreatedAt = created,
             CreatedAtUs = createdUs,
             Files = [.. s.Files.Select(f => new SnapshotFileDocument { Path = f.Path, RowCount = f.Rows, Bytes = f.Bytes, Sha256 = f.Sha256 })],
@@ -322,6 +327,7 @@ public static class DocumentMapping
         RowCount = d.RowCount,
         Checksum = d.Checksum,
         CreatedBy = d.CreatedBy,
+        CreatedByKey = d.CreatedByKey,
         CreatedAt = Join(d.CreatedAt, d.CreatedAtUs),
         Files = [.. d.Files.Select(f => new SnapshotFile(f.Path, f.RowCount, f.Bytes, f.Sha256))],
         Features = [.. d.Features.Select(f => new SnapshotFeature(f.FeatureName, f.FeatureVersion, f.ContractMajor, Parse<DataType>(f.DataType),
@@ -330,7 +336,7 @@ public static class DocumentMapping
 
     public static SnapshotSummary ToSummary(this SnapshotDocument d) => new(
         d.Id, d.FeatureSetName, d.FeatureSetVersion, Join(d.FromTs, d.FromTsUs), Join(d.ToTs, d.ToTsUs), d.Timeframe, d.EntityIds,
-        d.RowCount, d.Files.Count, d.Files.Sum(f => f.Bytes), d.Checksum, d.CreatedBy, Join(d.CreatedAt, d.CreatedAtUs));
+        d.RowCount, d.Files.Count, d.Files.Sum(f => f.Bytes), d.Checksum, d.CreatedBy, d.CreatedByKey, Join(d.CreatedAt, d.CreatedAtUs));
 
     public static ApiKeyDocument ToDocument(this ApiKey k)
     {

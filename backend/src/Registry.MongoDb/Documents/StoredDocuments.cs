@@ -88,6 +88,8 @@ public sealed class VersionDocument
     public TransformationDocument? TransformationSnapshot { get; set; }
     public List<ValidationRuleDocument> ValidationSnapshot { get; set; } = [];
     public string CreatedBy { get; set; } = "";
+    /// <summary>The API key that published it; absent in documents written before it was recorded.</summary>
+    public string? CreatedByKey { get; set; }
     public DateTime CreatedAt { get; set; }
     public int CreatedAtUs { get; set; }
     public bool IsRolledBack { get; set; }
@@ -146,6 +148,8 @@ public sealed class FeatureSetVersionDocument
     public string Version { get; set; } = "";
     public string? Changelog { get; set; }
     public string CreatedBy { get; set; } = "";
+    /// <summary>The API key that published it; absent in documents written before it was recorded.</summary>
+    public string? CreatedByKey { get; set; }
     public DateTime CreatedAt { get; set; }
     public int CreatedAtUs { get; set; }
     public List<MemberDocument> Members { get; set; } = [];
@@ -176,6 +180,8 @@ public sealed class SnapshotDocument
     public long RowCount { get; set; }
     public string Checksum { get; set; } = "";
     public string? CreatedBy { get; set; }
+    /// <summary>The API key that made it; absent in documents written before it was recorded.</summary>
+    public string? CreatedByKey { get; set; }
     public DateTime CreatedAt { get; set; }
     public int CreatedAtUs { get; set; }
     public List<SnapshotFileDocument> Files { get; set; } = [];

@@ -50,7 +50,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     /// reused, not restarted.
     /// </summary>
     public static async Task<LocalPostgresCluster> StartAsync(string dataDir, bool deleteOnDispose = false, string? binDir = null,
-        CancellationToken ct = default, int? port = null)
+        int? port = null, CancellationToken ct = default)
     {
         binDir ??= FindBinDirectory();
         dataDir = Path.GetFullPath(dataDir);
