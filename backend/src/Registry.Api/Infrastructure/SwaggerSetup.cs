@@ -35,6 +35,7 @@ public static class SwaggerSetup
             options.OperationFilter<ProblemResponsesFilter>();
             options.OperationFilter<ConditionalRequestsFilter>();
             options.OperationFilter<SharedParametersFilter>();
+            options.OperationFilter<TextResponsesFilter>();
             options.SchemaFilter<ProblemSchemaFilter>();
         });
         return services;
