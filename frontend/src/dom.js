@@ -62,9 +62,9 @@ export function statusBadge(status) {
 }
 
 export function table(headers, rows, attrs = {}) {
-  return h('table', attrs,
+  return h('div', { class: 'table-scroll' }, h('table', attrs,
     h('thead', {}, h('tr', {}, headers.map((header) => h('th', { scope: 'col' }, header)))),
-    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell) => h('td', {}, cell))))));
+    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell) => h('td', {}, cell)))))));
 }
 
 /** A definition list from [term, description] pairs; pairs with an undefined description are left out. */

@@ -98,10 +98,10 @@ function resultTable(page, state, previous, next) {
     h('td', { class: 'description' }, f.description ?? '')));
   return [
     h('p', { class: 'count' }, `${first.toLocaleString('en')}–${last.toLocaleString('en')} of ${total.toLocaleString('en')} features`),
-    h('table', { class: 'catalogue' },
+    h('div', { class: 'table-scroll' }, h('table', { class: 'catalogue' },
       h('caption', { class: 'visually-hidden' }, 'Features matching the filters'),
       h('thead', {}, h('tr', {}, ['Name', 'Status', 'Type', 'Data type', 'Owner', 'Tags', 'Version', 'Description'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, rows)),
+      h('tbody', {}, rows))),
     h('div', { class: 'pager' },
       h('button', { type: 'button', disabled: state.skip === 0, on: { click: previous } }, '← Previous'),
       h('button', { type: 'button', disabled: last >= total, on: { click: next } }, 'Next →')),

@@ -48,7 +48,7 @@ function overviewTab(f) {
       ['Value table', f.duckdb_table ?? '—'],
       ['View', f.duckdb_view ?? undefined],
       ['Validation policy', f.validation_policy],
-      ['Used', [`${f.usage_count} times`, f.last_used_at ? [', last ', when(f.last_used_at)] : null]],
+      ['Used', [`${f.usage_count} ${f.usage_count === 1 ? 'use' : 'uses'}`, f.last_used_at ? [', last ', when(f.last_used_at)] : null]],
       ['Created', when(f.created_at)],
       ['Updated', when(f.updated_at)],
       ['Deprecated', f.deprecated_at ? when(f.deprecated_at) : undefined],

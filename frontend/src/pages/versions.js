@@ -24,12 +24,15 @@ export async function versionsTab(feature, query, signal) {
   fromSelect.value = from;
   toSelect.value = to;
   const diff = h('div', { id: 'diff', 'aria-live': 'polite' });
+  let latest = 0;
   const showDiff = async () => {
+    const asked = ++latest; // answers can arrive out of order: only the last one asked for is shown
     history.replaceState(null, '', href(['features', name, 'versions'], { from: fromSelect.value, to: toSelect.value }));
     try {
-      fill(diff, diffView(await api(path('features', name, 'versions', fromSelect.value, 'diff', toSelect.value), { signal })));
+      const answer = await api(path('features', name, 'versions', fromSelect.value, 'diff', toSelect.value), { signal });
+      if (asked === latest) fill(diff, diffView(answer));
     } catch (error) {
-      if (error.name !== 'AbortError') fill(diff, notice(`The diff failed: ${error.message}`, 'error'));
+      if (asked === latest && error.name !== 'AbortError') fill(diff, notice(`The diff failed: ${error.message}`, 'error'));
     }
   };
   fromSelect.addEventListener('change', showDiff);

@@ -207,6 +207,9 @@ public sealed partial class LineageTextTests(RegistryApiFactory factory) : IClas
         Assert.StartsWith("digraph lineage {", (string)ok["text/vnd.graphviz"]!["example"]!);
         var format = doc["paths"]!["/api/v1/features/{feature_name}/lineage"]!["get"]!["parameters"]!.AsArray()
             .Single(p => (string)p!["name"]! == "format")!;
-        Assert.Equal(["dot", "json", "mermaid"], format["schema"]!["enum"]!.AsArray().Select(v => (string)v!).Order());
+        var schema = format["schema"]!["$ref"] is { } reference
+            ? doc["components"]!["schemas"]![((string)reference!).Split('/')[^1]]!
+            : format["schema"]!;
+        Assert.Equal(["dot", "json", "mermaid"], schema["enum"]!.AsArray().Select(v => (string)v!).Order());
     }
 }
