@@ -283,7 +283,7 @@ internal static class Generator
     private static string[] GenerateValues(DatasetShape shape, string rawPath, string folder)
     {
         using var db = DuckDbDatabase.Open(rawPath);
-        using var c = db.Connect();
+        using var c = db.Rent();
         var files = new string[shape.ValueFeatures];
         for (var k = 0; k < shape.ValueFeatures; k++)
         {
@@ -298,7 +298,7 @@ internal static class Generator
                 ORDER BY event_ts, entity_id
                 """));
             files[k] = Path.Combine(folder, $"values_{k}.parquet");
-            c.Execute($"COPY {RawTable(k)} TO {DuckDbConnection.Literal(files[k])} (FORMAT parquet)");
+            c.Execute($"COPY {RawTable(k)} TO {DuckDbSession.Literal(files[k])} (FORMAT parquet)");
         }
         c.Execute("CHECKPOINT");
         return files;

@@ -178,26 +178,20 @@ internal static class WorkCases
     {
         var file = Path.Combine(folder, name);
         using var db = DuckDbDatabase.Open(":memory:");
-        using var c = db.Connect();
+        using var c = db.Rent();
         c.Execute("CREATE TABLE labels (row_no BIGINT, entity_id VARCHAR, ts TIMESTAMP)");
         Append(c, labels);
-        c.Execute($"COPY (SELECT entity_id, ts FROM labels ORDER BY row_no) TO {DuckDbConnection.Literal(file)} (FORMAT parquet)");
+        c.Execute($"COPY (SELECT entity_id, ts FROM labels ORDER BY row_no) TO {DuckDbSession.Literal(file)} (FORMAT parquet)");
         var bytes = File.ReadAllBytes(file);
         File.Delete(file);
         return bytes;
     }
 
-    private static void Append(DuckDbConnection c, List<(string Entity, DateTime Ts)> labels)
+    private static void Append(DuckDbSession c, List<(string Entity, DateTime Ts)> labels)
     {
-        using var appender = c.CreateAppender(null, null, "labels");
+        using var appender = c.Connection.CreateAppender("labels");
         long n = 0;
-        foreach (var (entity, ts) in labels)
-        {
-            appender.Append(n++);
-            appender.Append(entity);
-            appender.AppendTimestampMicros(Timestamps.ToMicros(ts));
-            appender.EndRow();
-        }
+        foreach (var (entity, ts) in labels) appender.CreateRow().AppendValue(n++).AppendValue(entity).AppendValue(ts).EndRow();
         appender.Close();
     }
 
@@ -209,7 +203,7 @@ internal static class WorkCases
     private static (double Seconds, long NonNull) RawAsof(string rawPath, int features, List<(string Entity, DateTime Ts)> labels)
     {
         using var db = DuckDbDatabase.Open(rawPath);
-        using var c = db.Connect();
+        using var c = db.Rent();
         GC.Collect();
         var start = Stopwatch.GetTimestamp();
         c.Execute("CREATE TEMP TABLE labels (row_no BIGINT, entity_id VARCHAR, ts TIMESTAMP)");
@@ -227,7 +221,7 @@ internal static class WorkCases
             while (r.Read())
             {
                 _ = r.GetString(0);
-                _ = r.GetTimestampMicros(1);
+                _ = r.GetDateTime(1);
                 for (var k = 0; k < features; k++)
                 {
                     if (r.IsNull(k + 2)) continue;
@@ -261,8 +255,8 @@ internal static class WorkCases
         try
         {
             using var db = DuckDbDatabase.Open(":memory:");
-            using var c = db.Connect();
-            using var r = c.Query($"SELECT count(*), (SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet({DuckDbConnection.Literal(file)}))) FROM read_parquet({DuckDbConnection.Literal(file)})");
+            using var c = db.Rent();
+            using var r = c.Query($"SELECT count(*), (SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet({DuckDbSession.Literal(file)}))) FROM read_parquet({DuckDbSession.Literal(file)})");
             r.Read();
             if (r.GetInt64(0) != rows || r.GetInt64(1) != columns)
                 throw new InvalidOperationException($"the Parquet answer has {r.GetInt64(0)} rows and {r.GetInt64(1)} columns, not {rows} and {columns}");
@@ -305,7 +299,7 @@ internal static class WorkCases
     }
 
     /// <summary>
-    /// The floor of ingest: the C API appender writing the rows from memory into a fresh file, BEGIN to COMMIT. With
+    /// The floor of ingest: DuckDB.NET's appender writing the rows from memory into a fresh file, BEGIN to COMMIT. With
     /// <paramref name="storeColumns"/>, also the four columns the store stamps on each row, given row by row.
     /// </summary>
     private static double RawAppend(BatchData data, string path, bool storeColumns)
@@ -313,33 +307,26 @@ internal static class WorkCases
         try
         {
             using var db = DuckDbDatabase.Open(path);
-            using var c = db.Connect();
+            using var c = db.Rent();
             c.Execute(storeColumns
                 ? """
                   CREATE TABLE raw_values (entity_id VARCHAR NOT NULL, event_ts TIMESTAMP NOT NULL, value DOUBLE, feature_version VARCHAR NOT NULL,
                                            contract_major INTEGER NOT NULL, ingested_at TIMESTAMP NOT NULL, batch_id UUID NOT NULL)
                   """
                 : "CREATE TABLE raw_values (entity_id VARCHAR NOT NULL, event_ts TIMESTAMP NOT NULL, value DOUBLE)");
-            var batchId = Guid.NewGuid().ToString();
-            var ingestedAt = Timestamps.ToMicros(DateTimeOffset.UtcNow);
+            var batchId = Guid.NewGuid();
+            var ingestedAt = DateTime.UtcNow;
             GC.Collect();
             var start = Stopwatch.GetTimestamp();
             c.Begin();
-            using (var appender = c.CreateAppender(null, null, "raw_values"))
+            // DuckDB.NET's appender as it is (no per-value type check): the floor the store's checked appender is measured against.
+            using (var appender = c.Connection.CreateAppender("raw_values"))
             {
                 for (var i = 0; i < data.Rows; i++)
                 {
-                    appender.Append(data.Entities[i]);
-                    appender.AppendTimestampMicros(data.EventMicros[i]);
-                    appender.Append(data.Values[i]);
-                    if (storeColumns)
-                    {
-                        appender.Append("1.0.0");
-                        appender.Append(1L);
-                        appender.AppendTimestampMicros(ingestedAt);
-                        appender.Append(batchId); // VARCHAR into UUID: the appender casts (our layer has no UUID append)
-                    }
-                    appender.EndRow();
+                    var row = appender.CreateRow().AppendValue(data.Entities[i]).AppendValue(data.EventTimes[i]).AppendValue(data.Values[i]);
+                    if (storeColumns) row.AppendValue("1.0.0").AppendValue(1).AppendValue(ingestedAt).AppendValue(batchId);
+                    row.EndRow();
                 }
                 appender.Close();
             }
@@ -373,7 +360,7 @@ internal sealed class BatchData
 
     public int Rows { get; }
     public string[] Entities { get; private set; } = [];
-    public long[] EventMicros { get; private set; } = [];
+    public DateTime[] EventTimes { get; private set; } = [];
     public double[] Values { get; private set; } = [];
     public byte[] Csv { get; private set; } = [];
     public byte[] Parquet { get; private set; } = [];
@@ -388,29 +375,29 @@ internal sealed class BatchData
             FROM range({rows}) t(i) ORDER BY i
             """);
         using var db = DuckDbDatabase.Open(":memory:");
-        using var c = db.Connect();
+        using var c = db.Rent();
         c.Execute($"CREATE TABLE src AS {select}");
         data.Csv = Export(c, folder, "csv", "COPY (SELECT entity_id, strftime(event_ts, '%Y-%m-%dT%H:%M:%SZ') AS event_ts, value FROM src) TO {0} (FORMAT csv, HEADER)");
         data.Parquet = Export(c, folder, "parquet", "COPY src TO {0} (FORMAT parquet)");
         data.Entities = new string[rows];
-        data.EventMicros = new long[rows];
+        data.EventTimes = new DateTime[rows];
         data.Values = new double[rows];
         using var r = c.Query("SELECT entity_id, event_ts, value FROM src");
         for (var i = 0; r.Read(); i++)
         {
             data.Entities[i] = r.GetString(0);
-            data.EventMicros[i] = r.GetTimestampMicros(1);
+            data.EventTimes[i] = r.GetDateTime(1);
             data.Values[i] = r.GetDouble(2);
         }
         return data;
     }
 
-    private static byte[] Export(DuckDbConnection c, string folder, string extension, string copy)
+    private static byte[] Export(DuckDbSession c, string folder, string extension, string copy)
     {
         var file = Path.Combine(folder, $"body.{extension}");
         try
         {
-            c.Execute(string.Format(CultureInfo.InvariantCulture, copy, DuckDbConnection.Literal(file)));
+            c.Execute(string.Format(CultureInfo.InvariantCulture, copy, DuckDbSession.Literal(file)));
             return File.ReadAllBytes(file);
         }
         finally { File.Delete(file); }

@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
-using System.Text;
-using Registry.DuckDb.Interop;
+using System.Globalization;
+using DuckDB.NET.Data;
 
 namespace Registry.DuckDb;
-
-/// <summary>An error reported by DuckDB, or a missing libduckdb.</summary>
-public sealed class DuckDbException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// How the engine is confined (ADR 0019): the only folders SQL may read or write (the store's staging area and snapshot
@@ -15,35 +11,40 @@ public sealed class DuckDbException(string message, Exception? inner = null) : E
 public sealed record DuckDbSandbox(IReadOnlyList<string> AllowedDirectories, string? MemoryLimit = null, int? Threads = null);
 
 /// <summary>
-/// One DuckDB database file, opened once per process and shared: two handles on one file in one process
-/// would be independent instances that can corrupt it. Connections are pooled; each keeps its prepared statements.
+/// One DuckDB database, opened once per process through DuckDB.NET and shared (ADR 0023). DuckDB.NET keeps one engine
+/// instance per file while any of its connections is open; this class holds one such connection for its whole life (the
+/// anchor, which configured the sandbox and never runs a caller's SQL), so the instance and its locked configuration
+/// live exactly as long as this object. Callers rent pooled sessions.
 /// </summary>
 public sealed class DuckDbDatabase : IDisposable
 {
-    private readonly DatabaseHandle _handle;
-    private readonly ConcurrentBag<DuckDbConnection> _idle = [];
+    private readonly DuckDBConnection _anchor;
+    private readonly string _connectionString;
+    private readonly bool _inMemory;
+    private readonly ConcurrentBag<DuckDbSession> _idle = [];
     private int _disposed;
 
-    private DuckDbDatabase(DatabaseHandle handle, string path)
+    /// <summary>Files open in this process. DuckDB.NET would hand a second opener the first one's instance, sandbox and all.</summary>
+    private static readonly ConcurrentDictionary<string, bool> OpenFiles = new(StringComparer.Ordinal);
+
+    private DuckDbDatabase(DuckDBConnection anchor, string connectionString, string path)
     {
-        _handle = handle;
+        _anchor = anchor;
+        _connectionString = connectionString;
+        _inMemory = path == ":memory:";
         Path = path;
     }
 
     public string Path { get; }
 
-    /// <summary>The libduckdb version, e.g. v1.5.6; throws a clear <see cref="DuckDbException"/> when the library is missing.</summary>
+    /// <summary>The libduckdb version DuckDB.NET loaded, e.g. v1.5.6.</summary>
     public static string LibraryVersion
     {
         get
         {
-            try { return Native.Utf8(Native.LibraryVersion()) ?? "unknown"; }
-            catch (DllNotFoundException e)
-            {
-                throw new DuckDbException(
-                    "libduckdb.so was not found next to the application. It comes from the npm package pinned in " +
-                    "backend/native: run `npm ci` there (or `dotnet build`, which does it), or set DUCKDB_LIBRARY_PATH.", e);
-            }
+            using var c = new DuckDBConnection("Data Source=:memory:");
+            c.Open();
+            return c.ServerVersion;
         }
     }
 
@@ -51,44 +52,81 @@ public sealed class DuckDbDatabase : IDisposable
     /// Opens <paramref name="path"/>. With a <paramref name="sandbox"/>, the engine itself keeps SQL away from the host
     /// before any caller's statement runs: no file or network access outside the sandbox's folders, no extension
     /// installed or loaded, and the configuration locked so that no later statement (SET, RESET, PRAGMA) can undo it.
+    /// Then the file's own schema is brought to this build's version (<see cref="DuckDbMigrations"/>).
     /// </summary>
-    public static DuckDbDatabase Open(string path, DuckDbSandbox? sandbox = null)
+    public static DuckDbDatabase Open(string path, DuckDbSandbox? sandbox = null, IReadOnlyList<DuckDbMigration>? migrations = null)
     {
-        var settings = new Dictionary<string, string>();
-        if (sandbox is not null)
-        {
-            // Read at start-up only, so they go in the open-time configuration.
-            settings["autoinstall_known_extensions"] = "false";
-            settings["autoload_known_extensions"] = "false";
-            settings["allow_community_extensions"] = "false";
-        }
-        var db = Open(path, settings);
-        // Not returned to the pool: the only connection that ever runs a SET, before any caller's connection exists.
-        var c = db.Connect();
-        try { Configure(c, sandbox); }
+        var full = path == ":memory:" ? path : System.IO.Path.GetFullPath(path);
+        if (full != ":memory:" && System.IO.Path.GetDirectoryName(full) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
+        if (full != ":memory:" && !OpenFiles.TryAdd(full, true))
+            throw new DuckDbSchemaException($"The DuckDB database '{path}' is already open in this process; share its one DuckDbDatabase.");
+        try { return Open(full, path, sandbox, migrations); }
         catch
         {
-            c.Close();
+            OpenFiles.TryRemove(full, out _);
+            throw;
+        }
+    }
+
+    private static DuckDbDatabase Open(string full, string path, DuckDbSandbox? sandbox, IReadOnlyList<DuckDbMigration>? migrations)
+    {
+        var builder = new DuckDBConnectionStringBuilder { DataSource = full };
+        if (sandbox is not null)
+        {
+            // Read at start-up only, so they go in the open-time configuration (DuckDB.NET passes unknown keys to duckdb_set_config).
+            builder["autoinstall_known_extensions"] = "false";
+            builder["autoload_known_extensions"] = "false";
+            builder["allow_community_extensions"] = "false";
+        }
+        var anchor = new DuckDBConnection(builder.ConnectionString);
+        try
+        {
+            try { anchor.Open(); }
+            catch (DuckDBException e)
+            {
+                throw new DuckDbSchemaException($"Cannot open the DuckDB database '{path}': {e.Message}", e);
+            }
+            Configure(anchor, sandbox);
+        }
+        catch
+        {
+            anchor.Dispose();
+            throw;
+        }
+        var db = new DuckDbDatabase(anchor, builder.ConnectionString, full);
+        try
+        {
+            using var s = db.Rent();
+            DuckDbMigrations.Apply(s, migrations ?? DuckDbMigrations.All);
+        }
+        catch
+        {
             db.Dispose();
             throw;
         }
-        c.Close();
         return db;
     }
 
-    private static void Configure(DuckDbConnection c, DuckDbSandbox? sandbox)
+    private static void Configure(DuckDBConnection c, DuckDbSandbox? sandbox)
     {
         // Global: timestamps are UTC throughout, and the session zone decides how offsets in text are read (TIMESTAMPTZ
         // casts). Per connection it would fail once the configuration is locked.
-        c.Execute("SET GLOBAL TimeZone = 'UTC'");
+        Run(c, "SET GLOBAL TimeZone = 'UTC'");
         if (sandbox is null) return;
-        // allowed_directories must be set while external access is still on; the C API's configuration takes no lists.
-        var folders = string.Join(", ", sandbox.AllowedDirectories.Select(d => DuckDbConnection.Literal(WithSeparator(d))));
-        c.Execute($"SET GLOBAL allowed_directories = [{folders}]");
-        c.Execute("SET GLOBAL enable_external_access = false");
-        if (sandbox.MemoryLimit is { Length: > 0 } memory) c.Execute($"SET GLOBAL memory_limit = {DuckDbConnection.Literal(memory)}");
-        if (sandbox.Threads is { } threads) c.Execute($"SET GLOBAL threads = {threads.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-        c.Execute("SET GLOBAL lock_configuration = true");
+        // allowed_directories must be set while external access is still on; the open-time configuration takes no lists.
+        var folders = string.Join(", ", sandbox.AllowedDirectories.Select(d => DuckDbSession.Literal(WithSeparator(d))));
+        Run(c, $"SET GLOBAL allowed_directories = [{folders}]");
+        Run(c, "SET GLOBAL enable_external_access = false");
+        if (sandbox.MemoryLimit is { Length: > 0 } memory) Run(c, $"SET GLOBAL memory_limit = {DuckDbSession.Literal(memory)}");
+        if (sandbox.Threads is { } threads) Run(c, $"SET GLOBAL threads = {threads.ToString(CultureInfo.InvariantCulture)}");
+        Run(c, "SET GLOBAL lock_configuration = true");
+    }
+
+    private static void Run(DuckDBConnection c, string sql)
+    {
+        using var command = c.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private static string WithSeparator(string directory)
@@ -97,83 +135,36 @@ public sealed class DuckDbDatabase : IDisposable
         return full.EndsWith(System.IO.Path.DirectorySeparatorChar) ? full : full + System.IO.Path.DirectorySeparatorChar;
     }
 
-    private static DuckDbDatabase Open(string path, Dictionary<string, string> settings)
-    {
-        _ = LibraryVersion;
-        if (path != ":memory:" && System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
-        Native.CreateConfig(out var config);
-        try
-        {
-            foreach (var (name, value) in settings)
-            {
-                if (Native.SetConfig(config, name, value) != Native.Success)
-                    throw new DuckDbException($"DuckDB rejected the setting {name}={value}.");
-            }
-            var handle = new DatabaseHandle();
-            if (Native.OpenExt(path, out var db, config, out var error) != Native.Success)
-            {
-                var message = Native.Utf8(error);
-                if (error != 0) Native.Free(error);
-                handle.Dispose();
-                throw new DuckDbException($"Cannot open the DuckDB database '{path}': {message}");
-            }
-            handle.Set(db);
-            return new DuckDbDatabase(handle, path);
-        }
-        finally { Native.DestroyConfig(ref config); }
-    }
-
-    public DuckDbConnection Connect()
+    /// <summary>A new connection to this database's engine instance (never the anchor).</summary>
+    private DuckDbSession Connect()
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        var connection = new ConnectionHandle(_handle);
-        if (Native.Connect(_handle.DangerousGetHandle(), out var raw) != Native.Success)
+        // A file's instance is shared by DuckDB.NET while the anchor is open; an in-memory one only through Duplicate.
+        var connection = _inMemory ? _anchor.Duplicate() : new DuckDBConnection(_connectionString);
+        try { connection.Open(); }
+        catch
         {
             connection.Dispose();
-            throw new DuckDbException("DuckDB refused a new connection.");
+            throw;
         }
-        connection.Set(raw);
-        return new DuckDbConnection(connection, this);
+        return new DuckDbSession(connection, this);
     }
 
-    /// <summary>A pooled connection; dispose the lease to give it back. A connection left inside a transaction is closed, not reused.</summary>
-    public DuckDbConnection Rent() => _idle.TryTake(out var c) ? c : Connect();
+    /// <summary>A pooled session; dispose it to give it back. One left inside a transaction is closed, not reused.</summary>
+    public DuckDbSession Rent() => _idle.TryTake(out var c) ? c : Connect();
 
-    internal void Return(DuckDbConnection connection)
+    internal void Return(DuckDbSession session)
     {
-        if (_disposed != 0 || connection.InTransaction || _idle.Count >= 32) connection.Close();
-        else _idle.Add(connection);
+        if (_disposed != 0 || session.InTransaction || _idle.Count >= 32) session.Close();
+        else _idle.Add(session);
     }
 
+    /// <summary>Closes the pool, then the anchor: the last connection out closes the engine, which checkpoints the file.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         while (_idle.TryTake(out var c)) c.Close();
-        _handle.Dispose();
+        _anchor.Dispose();
+        if (!_inMemory) OpenFiles.TryRemove(Path, out _);
     }
-
-    internal static byte[] Utf8Z(string text)
-    {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(text) + 1];
-        Encoding.UTF8.GetBytes(text, bytes);
-        return bytes;
-    }
-
-    /// <summary>Resolves "duckdb" to libduckdb.so next to the app, or to DUCKDB_LIBRARY_PATH.</summary>
-    internal static nint Resolve(string name, System.Reflection.Assembly assembly, DllImportSearchPath? path)
-    {
-        if (name != "duckdb") return 0;
-        foreach (var candidate in new[]
-                 {
-                     Environment.GetEnvironmentVariable("DUCKDB_LIBRARY_PATH"),
-                     System.IO.Path.Combine(AppContext.BaseDirectory, "libduckdb.so"),
-                     System.IO.Path.Combine(System.IO.Path.GetDirectoryName(assembly.Location) ?? "", "libduckdb.so"),
-                 })
-        {
-            if (!string.IsNullOrEmpty(candidate) && File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out var lib)) return lib;
-        }
-        return 0;
-    }
-
-    static DuckDbDatabase() => NativeLibrary.SetDllImportResolver(typeof(DuckDbDatabase).Assembly, Resolve);
 }

@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Registry.DuckDb.Values;
 
@@ -18,11 +19,16 @@ public sealed class DuckDbHealthCheck(DuckDbDatabase database, StagingArea stagi
             var problem = await Task.Run(Probe, cancellationToken).WaitAsync(cancellationToken);
             return problem is null ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(problem);
         }
-        catch (Exception e) when (e is DuckDbException or ObjectDisposedException or OperationCanceledException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is DuckDBException or DuckDbSchemaException or InvalidOperationException or ObjectDisposedException or OperationCanceledException or IOException or UnauthorizedAccessException)
         {
             return HealthCheckResult.Unhealthy(e is OperationCanceledException ? "No answer within the timeout." : "The values database cannot ingest.", e);
         }
     }
+
+    /// <summary>The probe's stage: the columns a JSON ingest appends first, in their types.</summary>
+    internal static readonly AppendColumn[] ProbeColumns = [new("entity_id", "VARCHAR"), new("event_ts", "TIMESTAMP"), new("value", "DOUBLE")];
+
+    internal static string ProbeTable(string name) => $"CREATE TEMP TABLE {ValueSql.Q(name)} (entity_id VARCHAR, event_ts TIMESTAMP, value DOUBLE)";
 
     private string? Probe()
     {
@@ -39,13 +45,10 @@ public sealed class DuckDbHealthCheck(DuckDbDatabase database, StagingArea stagi
         var probe = "health_" + Guid.NewGuid().ToString("N");
         try
         {
-            c.Execute($"CREATE TEMP TABLE {ValueSql.Q(probe)} (entity_id VARCHAR, event_ts TIMESTAMP, value DOUBLE)");
-            using (var appender = c.CreateAppender("temp", "main", probe))
+            c.Execute(ProbeTable(probe));
+            using (var appender = CheckedAppender.Open(c, "temp", "main", probe, ProbeColumns))
             {
-                appender.Append("probe");
-                appender.AppendTimestampMicros(0);
-                appender.Append(1.0);
-                appender.EndRow();
+                appender.Varchar("probe").Timestamp(DateTime.UnixEpoch).Double(1.0).EndRow();
                 appender.Close();
             }
             using var r = c.Query($"SELECT count(*) FROM {ValueSql.Temp(probe)}");

@@ -95,7 +95,7 @@ public sealed class ApiProcess : IDisposable
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
 
-    /// <summary>The API project's own build output (it has the runtimeconfig and libduckdb.so next to it).</summary>
+    /// <summary>The API project's own build output (it has the runtimeconfig and DuckDB.NET's libduckdb under runtimes/).</summary>
     private static string ApiDll()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";

@@ -43,9 +43,9 @@ public static class ValueApi
         try
         {
             using (var db = DuckDbDatabase.Open(":memory:"))
-            using (var c = db.Connect())
+            using (var c = db.Rent())
             {
-                c.Execute($"COPY ({select}) TO {DuckDbConnection.Literal(file)} (FORMAT parquet)");
+                c.Execute($"COPY ({select}) TO {DuckDbSession.Literal(file)} (FORMAT parquet)");
             }
             return File.ReadAllBytes(file);
         }

@@ -16,13 +16,19 @@ namespace Registry.Tests.Reliability;
 /// </summary>
 public sealed class HostileInputTests(RegistryApiFactory fixture, ITestOutputHelper output) : IClassFixture<RegistryApiFactory>
 {
-    // Small limits so that oversized bodies cost kilobytes; only this derived host opens the fixture's DuckDB file.
+    // Small limits, so that oversized bodies cost kilobytes.
     private const long MaxBody = 256 * 1024;
     private const long MaxIngestBody = 512 * 1024;
 
-    private readonly WebApplicationFactory<Program> _factory = fixture.WithWebHostBuilder(b => b
-        .UseSetting("Limits:MaxBodyBytes", MaxBody.ToString(System.Globalization.CultureInfo.InvariantCulture))
-        .UseSetting("Limits:MaxIngestBodyBytes", MaxIngestBody.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    // One host per class, on the fixture's own DuckDB file (a host per test would open that file twice in one process).
+    private readonly WebApplicationFactory<Program> _factory = Limited(fixture);
+
+    private static RegistryApiFactory Limited(RegistryApiFactory fixture)
+    {
+        fixture.Settings["Limits:MaxBodyBytes"] = MaxBody.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        fixture.Settings["Limits:MaxIngestBodyBytes"] = MaxIngestBody.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return fixture;
+    }
 
     [Trait("Store", TestStore.PostgreSqlOnly)] // fingerprints PostgreSQL's tables between requests
     [Fact]

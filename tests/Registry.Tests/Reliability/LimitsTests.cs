@@ -11,10 +11,16 @@ public sealed class LimitsTests(RegistryApiFactory fixture) : IClassFixture<Regi
     private const int MaxBody = 4_096;
     private const int MaxIngestBody = 64 * 1024;
 
-    // Small limits so that the test sends kilobytes, not gigabytes. Only this derived host opens the fixture's DuckDB file.
-    private readonly WebApplicationFactory<Program> _factory = fixture.WithWebHostBuilder(b => b
-        .UseSetting("Limits:MaxBodyBytes", MaxBody.ToString(System.Globalization.CultureInfo.InvariantCulture))
-        .UseSetting("Limits:MaxIngestBodyBytes", MaxIngestBody.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    // Small limits, so that the test sends kilobytes, not gigabytes.
+    // One host per class, on the fixture's own DuckDB file (a host per test would open that file twice in one process).
+    private readonly WebApplicationFactory<Program> _factory = Limited(fixture);
+
+    private static RegistryApiFactory Limited(RegistryApiFactory fixture)
+    {
+        fixture.Settings["Limits:MaxBodyBytes"] = MaxBody.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        fixture.Settings["Limits:MaxIngestBodyBytes"] = MaxIngestBody.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return fixture;
+    }
 
     [Fact]
     public async Task A_body_over_the_default_limit_is_a_413_naming_the_limit_and_changes_nothing()

@@ -61,12 +61,12 @@ public static class SnapshotApi
         columns = [];
         var rows = new List<object?[]>();
         using var db = DuckDbDatabase.Open(":memory:");
-        using var c = db.Connect();
+        using var c = db.Rent();
         foreach (var file in files)
         {
-            using var r = c.Query($"SELECT * FROM read_parquet({DuckDbConnection.Literal(file)})");
+            using var r = c.Query($"SELECT * FROM read_parquet({DuckDbSession.Literal(file)})");
             columns = Enumerable.Range(0, r.FieldCount).Select(r.GetName).ToList();
-            while (r.Read()) rows.Add(Enumerable.Range(0, r.FieldCount).Select(r.GetValue).ToArray());
+            while (r.Read()) rows.Add(Enumerable.Range(0, r.FieldCount).Select(i => r.GetValueOrNull(i)).ToArray());
         }
         return rows;
     }

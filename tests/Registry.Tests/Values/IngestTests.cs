@@ -236,8 +236,8 @@ public sealed class IngestTests(RegistryApiFactory api) : IClassFixture<Registry
         var file = Path.Combine(api.ValuesDirectory, "read-back.parquet");
         await File.WriteAllBytesAsync(file, bytes);
         using var db = Registry.DuckDb.DuckDbDatabase.Open(":memory:");
-        using var c = db.Connect();
-        using var r = c.Query($"SELECT count(*), sum(value) FROM read_parquet({Registry.DuckDb.DuckDbConnection.Literal(file)})");
+        using var c = db.Rent();
+        using var r = c.Query($"SELECT count(*), sum(value) FROM read_parquet({Registry.DuckDb.DuckDbSession.Literal(file)})");
         r.Read();
         Assert.Equal(20, r.GetInt64(0));
         Assert.Equal(0, r.GetDouble(1));

@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -63,7 +64,7 @@ public sealed class SqlLimitsTests : IClassFixture<RegistryApiFactory>, IAsyncLi
             Assert.True(r.Read());
             Assert.Equal("244.1 MiB", r.GetString(0)); // 256MB as DuckDB reports it
         }
-        Assert.Throws<DuckDbException>(() => c.Execute("SET memory_limit = '8GB'"));
+        Assert.Throws<DuckDBException>(() => c.Execute("SET memory_limit = '8GB'"));
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Registry.DuckDb;
@@ -322,7 +323,7 @@ public sealed class SqlSandboxTests : IClassFixture<RegistryApiFactory>, IAsyncL
         var sql = template.Replace("{path}", _outside, StringComparison.Ordinal);
         var db = _api.Services.GetRequiredService<DuckDbDatabase>();
         using var c = db.Rent();
-        var e = Assert.Throws<DuckDbException>(() => c.Execute(sql));
+        var e = Assert.Throws<DuckDBException>(() => c.Execute(sql));
         Assert.DoesNotContain(Secret, e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(_outside + ".out"));
         Assert.False(File.Exists(_outside + ".db"));
@@ -339,8 +340,8 @@ public sealed class SqlSandboxTests : IClassFixture<RegistryApiFactory>, IAsyncL
             Assert.Equal(1, r.GetInt64(0));
         }
         var staging = _api.Services.GetRequiredService<StagingArea>().Directory;
-        Assert.Throws<DuckDbException>(() => c.Execute($"SELECT * FROM read_csv('{staging}/../{Path.GetFileName(staging)}x/a.csv')"));
-        Assert.Throws<DuckDbException>(() => c.Execute($"SELECT * FROM read_csv('{staging}/../../{Path.GetFileName(_outside)}')"));
+        Assert.Throws<DuckDBException>(() => c.Execute($"SELECT * FROM read_csv('{staging}/../{Path.GetFileName(staging)}x/a.csv')"));
+        Assert.Throws<DuckDBException>(() => c.Execute($"SELECT * FROM read_csv('{staging}/../../{Path.GetFileName(_outside)}')"));
         using var s = c.Query("SELECT current_setting('enable_external_access'), current_setting('lock_configuration'), current_setting('autoinstall_known_extensions'), current_setting('autoload_known_extensions')");
         Assert.True(s.Read());
         Assert.Equal([false, true, false, false], [s.GetBoolean(0), s.GetBoolean(1), s.GetBoolean(2), s.GetBoolean(3)]);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using Registry.Api.Operations;
 using Registry.Core.Common;
 
@@ -51,18 +50,6 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
                 Title = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "Bad request.",
                 Detail = e.Message,
             },
-            _ when DatabaseUnavailable.Is(exception) => new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The registry database is unavailable.",
-                Detail = "Retry shortly.",
-            },
-            _ when DatabaseUnavailable.IsValuesStore(exception) => new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The values database is unavailable.",
-                Detail = "Its file cannot be read or written; an operator has to look (see /health/ready).",
-            },
             _ => null,
         };
 
@@ -80,8 +67,6 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         {
             logger.LogWarning(exception, "Database unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "5";
-            // Pooled connections opened before an outage are dead: drop them, so recovery does not wait for each to fail.
-            if (DatabaseUnavailable.Is(exception)) context.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
         }
 
         context.Response.StatusCode = problem.Status!.Value;
@@ -109,6 +94,7 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         ConflictException => StatusCodes.Status409Conflict,
         RuleViolationException => StatusCodes.Status422UnprocessableEntity,
         PreconditionFailedException => StatusCodes.Status412PreconditionFailed,
+        StoreUnavailableException => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -117,38 +103,4 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         foreach (var (key, value) in e.Extensions) problem.Extensions[key] = value;
         return problem;
     }
-}
-
-/// <summary>
-/// The registry database is down, restarting or unreachable (not a bug, not bad input). PostgreSQL: Npgsql's transient
-/// failures, connection exceptions (SQLSTATE class 08), administrator shutdown or a server still starting (57P01-57P03),
-/// and the socket errors and timeouts beneath them. MongoDB: what <see cref="Registry.MongoDb.MongoFaults.IsUnavailable"/>
-/// says (no server selected in time, connection lost, no primary). Answered with 503 and Retry-After.
-/// </summary>
-internal static class DatabaseUnavailable
-{
-    public static bool Is(Exception exception)
-    {
-        if (Registry.MongoDb.MongoFaults.IsUnavailable(exception)) return true;
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case PostgresException p when p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState is "57P01" or "57P02" or "57P03":
-                case NpgsqlException { IsTransient: true }:
-                case System.Net.Sockets.SocketException:
-                case TimeoutException:
-                    return true;
-            }
-        }
-        return false;
-    }
-
-    /// <summary>
-    /// DuckDB could not read or write its file (disk full, file gone or unreadable), or invalidated the database after
-    /// such an error: not the request's fault, and not fixed by retrying the request alone.
-    /// </summary>
-    public static bool IsValuesStore(Exception exception) =>
-        exception is Registry.DuckDb.DuckDbException e
-        && (e.Message.StartsWith("IO Error", StringComparison.Ordinal) || e.Message.Contains("database has been invalidated", StringComparison.Ordinal));
 }

@@ -4,7 +4,7 @@ namespace Registry.Core.Common;
 /// The closed set of failures a service reports. The API's single exception handler maps each
 /// kind to one HTTP status, so services never think in HTTP and controllers never catch.
 /// </summary>
-public abstract class RegistryException(string title, string detail) : Exception(detail)
+public abstract class RegistryException(string title, string detail, Exception? inner = null) : Exception(detail, inner)
 {
     public string Title { get; } = title;
 
@@ -34,3 +34,9 @@ public sealed class RuleViolationException(string title, string detail) : Regist
 /// <summary>An If-Match precondition no longer holds (412).</summary>
 public sealed class PreconditionFailedException(string detail)
     : RegistryException("The resource has changed.", detail);
+
+/// <summary>
+/// A store the registry needs is down, unreachable or cannot use its files (503 with Retry-After): not the request's fault.
+/// Each store translates its own driver's outage errors into this, so the API layer knows no driver.
+/// </summary>
+public sealed class StoreUnavailableException(string title, string detail, Exception? inner = null) : RegistryException(title, detail, inner);

@@ -18,6 +18,6 @@ public static class DuckDbNames
     /// <summary>Schemas no table of a feature may be in: the engine's, the catalog's own name, and the store's internal ones.</summary>
     public static readonly IReadOnlySet<string> ReservedSchemas = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "temp", "main", "system", "information_schema", "pg_catalog", "memory", "values", "registry_latest", ViewSchema,
+        "temp", "main", "system", "information_schema", "pg_catalog", "memory", "values", "registry_latest", "registry_meta", ViewSchema,
     };
 }

@@ -57,14 +57,14 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
             foreach (var (start, dayRows) in days)
             {
                 ct.ThrowIfCancellationRequested();
-                var name = Timestamps.FromMicros(start).UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + ".parquet";
+                var name = DateTime.UnixEpoch.AddTicks(start * 10).ToString("yyyyMMdd", CultureInfo.InvariantCulture) + ".parquet";
                 var file = Path.Combine(staging, folder, name);
                 // Day bounds are integers computed here, never text from the request.
                 c.Execute($"""
                     COPY (SELECT * FROM {ValueSql.Temp(rows)}
                           WHERE ts >= make_timestamp({start}::BIGINT) AND ts < make_timestamp({start + MicrosPerDay}::BIGINT)
                           ORDER BY ts, entity_id)
-                    TO {DuckDbConnection.Literal(file)} (FORMAT parquet)
+                    TO {DuckDbSession.Literal(file)} (FORMAT parquet)
                     """);
                 files.Add(await DescribeAsync(file, $"{plan.FeatureSetName}/{plan.Timeframe}/{name}", dayRows, ct));
             }
@@ -82,6 +82,11 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
 
     private const long MicrosPerDay = 86_400_000_000;
 
+    /// <summary>The entities table a snapshot of given entities is appended to.</summary>
+    internal static readonly AppendColumn[] EntityColumns = [new("entity_id", "VARCHAR")];
+
+    internal static string EntityTable(string name) => $"CREATE TEMP TABLE {ValueSql.Q(name)} (entity_id VARCHAR)";
+
     /// <summary>
     /// Creates the labels TEMP table (row_no, entity_id, ts), ordered by (ts, entity_id): the grid of the timeframe over
     /// [from, to) for each entity, or every stored (entity, event time) of any member in [from, to).
@@ -95,14 +100,10 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
         if (plan.EntityIds is { } given)
         {
             session.Temp.Add(entities);
-            c.Execute($"CREATE TEMP TABLE {ValueSql.Q(entities)} (entity_id VARCHAR)");
-            using (var appender = c.CreateAppender("temp", "main", entities))
+            c.Execute(EntityTable(entities));
+            using (var appender = CheckedAppender.Open(c, "temp", "main", entities, EntityColumns))
             {
-                foreach (var e in given)
-                {
-                    appender.Append(e);
-                    appender.EndRow();
-                }
+                foreach (var e in given) appender.Varchar(e).EndRow();
                 appender.Close();
             }
             entityFilter = $"entity_id IN (SELECT entity_id FROM {ValueSql.Temp(entities)})";
@@ -111,13 +112,12 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
 
         if (plan.Step is not { } step)
         {
-            using (var s = c.Prepare($"""
+            c.Execute($"""
                 CREATE TEMP TABLE {labels} AS
                 SELECT row_number() OVER (ORDER BY ts, entity_id) - 1 AS row_no, entity_id, ts
                 FROM (SELECT DISTINCT entity_id, event_ts AS ts FROM ({keys}))
                 ORDER BY row_no
-                """))
-                s.BindAll([.. args]).ExecuteNonQuery();
+                """, [.. args]);
             var count = Count(c, session.Labels);
             if (count > plan.MaxRows) throw SnapshotService.TooManyRows(count);
             return;
@@ -126,24 +126,22 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
         if (plan.EntityIds is null)
         {
             session.Temp.Add(entities);
-            using var s = c.Prepare($"CREATE TEMP TABLE {ValueSql.Q(entities)} AS SELECT DISTINCT entity_id FROM ({keys})");
-            s.BindAll([.. args]).ExecuteNonQuery();
+            c.Execute($"CREATE TEMP TABLE {ValueSql.Q(entities)} AS SELECT DISTINCT entity_id FROM ({keys})", [.. args]);
         }
         // Checked before the grid exists: a fine timeframe over many entities would otherwise be built only to be refused.
         var rows = SnapshotTimeframes.GridCount(plan.From, plan.To, step) * Count(c, entities);
         if (rows > plan.MaxRows) throw SnapshotService.TooManyRows(rows);
-        using (var s = c.Prepare($"""
+        c.Execute($"""
             CREATE TEMP TABLE {labels} AS
             SELECT row_number() OVER (ORDER BY g.ts, e.entity_id) - 1 AS row_no, e.entity_id, g.ts
             FROM {ValueSql.Temp(entities)} e
             CROSS JOIN (SELECT range AS ts FROM range(?::TIMESTAMP, ?::TIMESTAMP, to_microseconds(?::BIGINT))) g
             ORDER BY row_no
-            """))
-            s.BindAll(SnapshotTimeframes.FirstInstant(plan.From, step), plan.To, step.Ticks / 10).ExecuteNonQuery();
+            """, SnapshotTimeframes.FirstInstant(plan.From, step), plan.To, step.Ticks / 10);
     }
 
     /// <summary>Every stored (entity_id, event_ts) of any member in [from, to), in the member's contract; duplicates kept.</summary>
-    private static (string Sql, List<object?> Args) Keys(DuckDbConnection c, SnapshotPlan plan, string? entityFilter)
+    private static (string Sql, List<object?> Args) Keys(DuckDbSession c, SnapshotPlan plan, string? entityFilter)
     {
         var existing = DuckDbTrainingStore.ExistingTables(c, plan.Features);
         var parts = new List<string>();
@@ -159,7 +157,7 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
             : (string.Join(" UNION ALL ", parts), args);
     }
 
-    private static long Count(DuckDbConnection c, string table)
+    private static long Count(DuckDbSession c, string table)
     {
         using var r = c.Query($"SELECT count(*) FROM {ValueSql.Temp(table)}");
         r.Read();
@@ -170,7 +168,7 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
     /// The row count and, per member column, the count of non-null values and for numeric members the mean, population
     /// standard deviation (stddev_pop: ddof = 0, as scikit-learn's StandardScaler), min and max, in one pass.
     /// </summary>
-    private static (long Rows, IReadOnlyList<FeatureNormalization> Statistics) Statistics(DuckDbConnection c, string rows, IReadOnlyList<PinnedFeature> features)
+    private static (long Rows, IReadOnlyList<FeatureNormalization> Statistics) Statistics(DuckDbSession c, string rows, IReadOnlyList<PinnedFeature> features)
     {
         var select = new List<string> { "count(*)" };
         foreach (var f in features)

@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -30,7 +31,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             var row = new object?[width];
             row[0] = reader.GetString(0);
             row[1] = reader.GetTimestamp(1);
-            for (var i = 2; i < width; i++) row[i] = reader.GetValue(i);
+            for (var i = 2; i < width; i++) row[i] = reader.GetValueOrNull(i);
             yield return row;
         }
     }
@@ -47,7 +48,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         try
         {
             await using (var session = await PrepareAsync(labels, features, asOf, ct))
-                session.Connection.Execute($"COPY ({session.FinalSelect}) TO {DuckDbConnection.Literal(file)} (FORMAT parquet)");
+                session.Connection.Execute($"COPY ({session.FinalSelect}) TO {DuckDbSession.Literal(file)} (FORMAT parquet)");
             await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             await fs.CopyToAsync(output, 1 << 16, ct);
         }
@@ -79,8 +80,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
                 var part = $"{session.Labels}_p{g}";
                 session.Temp.Add(part);
                 var (sql, args) = GroupSql(session.Labels, part, group, g * GroupSize, existing, asOf);
-                using var s = c.Prepare(sql);
-                s.BindAll([.. args]).ExecuteNonQuery();
+                c.Execute(sql, [.. args]);
             }
             var columns = string.Join(", ", features.Select((f, i) => $"p{i / GroupSize}.{ValueSql.Q("v" + i)} AS {ValueSql.Q(f.FeatureName)}"));
             var joins = string.Concat(Enumerable.Range(0, (features.Count + GroupSize - 1) / GroupSize)
@@ -130,7 +130,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
     }
 
     /// <summary>Which value tables exist: a feature without values has none yet.</summary>
-    internal static HashSet<string> ExistingTables(DuckDbConnection c, IReadOnlyList<PinnedFeature> features)
+    internal static HashSet<string> ExistingTables(DuckDbSession c, IReadOnlyList<PinnedFeature> features)
     {
         var found = new HashSet<string>(StringComparer.Ordinal);
         using var r = c.Query("SELECT schema_name || '.' || table_name FROM duckdb_tables()");
@@ -138,23 +138,22 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         return found;
     }
 
-    private async Task LoadLabelsAsync(DuckDbConnection c, Session session, LabelSource labels, CancellationToken ct)
+    /// <summary>The labels table a list of labels is appended to.</summary>
+    internal static readonly AppendColumn[] LabelColumns = [new("row_no", "BIGINT"), new("entity_id", "VARCHAR"), new("ts", "TIMESTAMP")];
+
+    internal static string LabelTable(string name) => $"CREATE TEMP TABLE {ValueSql.Q(name)} (row_no BIGINT, entity_id VARCHAR, ts TIMESTAMP)";
+
+    private async Task LoadLabelsAsync(DuckDbSession c, Session session, LabelSource labels, CancellationToken ct)
     {
         var table = ValueSql.Q(session.Labels);
         switch (labels)
         {
             case LabelSource.List list:
-                c.Execute($"CREATE TEMP TABLE {table} (row_no BIGINT, entity_id VARCHAR, ts TIMESTAMP)");
-                using (var appender = c.CreateAppender("temp", "main", session.Labels))
+                c.Execute(LabelTable(session.Labels));
+                using (var appender = CheckedAppender.Open(c, "temp", "main", session.Labels, LabelColumns))
                 {
                     long n = 0;
-                    foreach (var (entity, ts) in list.Rows)
-                    {
-                        appender.Append(n++);
-                        appender.Append(entity);
-                        appender.AppendTimestampMicros(Timestamps.ToMicros(ts));
-                        appender.EndRow();
-                    }
+                    foreach (var (entity, ts) in list.Rows) appender.BigInt(n++).Varchar(entity).Timestamp(ts.UtcDateTime).EndRow();
                     appender.Close();
                 }
                 break;
@@ -194,9 +193,9 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
     }
 
     /// <summary>A rented connection with the TEMP tables of one join; disposing drops them and returns the connection.</summary>
-    internal sealed class Session(DuckDbConnection connection, string labels) : IAsyncDisposable
+    internal sealed class Session(DuckDbSession connection, string labels) : IAsyncDisposable
     {
-        public DuckDbConnection Connection { get; } = connection;
+        public DuckDbSession Connection { get; } = connection;
         public string Labels { get; } = labels;
         public List<string> Temp { get; } = [];
         public string FinalSelect { get; set; } = "";
@@ -208,7 +207,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             {
                 foreach (var t in Temp.Append(Labels)) Connection.Execute($"DROP TABLE IF EXISTS {ValueSql.Temp(t)}");
             }
-            catch (DuckDbException) { /* dies with the connection */ }
+            catch (DuckDBException) { /* dies with the connection */ }
             finally
             {
                 Connection.Dispose();

@@ -11,7 +11,7 @@ namespace Registry.DuckDb.Values;
 /// into DuckDB's appender, a buffer at a time: the body is never held whole. Types are checked per row against the
 /// feature's data type; the first errors are kept with their row, and every row is counted.
 /// </summary>
-internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType)
+internal sealed class JsonBatchReader(CheckedAppender appender, DataType dataType)
 {
     public const int MaxErrors = 20;
 
@@ -23,11 +23,12 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
 
     // The row being read: properties may come in any order, so fields wait here until the row's end.
     private string? _entity;
-    private long? _ts;
+    private DateTime? _ts;
     private bool _hasValue;
     private JsonTokenType _valueToken;
     private double _double;
     private long _long;
+    private DateTime _instant;
     private string? _string;
     private string? _rowError;
 
@@ -168,12 +169,12 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
                 _entity = Text(ref r);
                 return;
             case "event_ts":
-                if (r.TokenType != JsonTokenType.String || !TryTimestamp(ref r, out var micros))
+                if (r.TokenType != JsonTokenType.String || !TryTimestamp(ref r, out var instant))
                 {
                     Fail(Rows, "event_ts", "event_ts must be an ISO 8601 instant, e.g. 2024-01-02T21:00:00Z (no offset means UTC).");
                     return;
                 }
-                _ts = micros;
+                _ts = instant;
                 return;
             case "value":
                 ReadValue(ref r);
@@ -195,7 +196,7 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
             DataType.Integer => r.TokenType == JsonTokenType.Number && r.TryGetInt64(out _long),
             DataType.String => r.TokenType == JsonTokenType.String && (_string = Text(ref r)) is not null,
             DataType.Boolean => r.TokenType is JsonTokenType.True or JsonTokenType.False,
-            DataType.Timestamp => r.TokenType == JsonTokenType.String && TryTimestamp(ref r, out _long),
+            DataType.Timestamp => r.TokenType == JsonTokenType.String && TryTimestamp(ref r, out _instant),
             _ => false,
         };
         if (!ok) Fail(Rows, "value", $"value must be {ValueSql.Expected(dataType)} or null.");
@@ -203,15 +204,15 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
 
 
     /// <summary>ISO 8601 only (Utf8JsonReader's parser); an instant without an offset is read as UTC, not as server-local time.</summary>
-    private static bool TryTimestamp(ref Utf8JsonReader r, out long micros)
+    private static bool TryTimestamp(ref Utf8JsonReader r, out DateTime utc)
     {
-        micros = 0;
+        utc = default;
         if (!r.TryGetDateTimeOffset(out var dto)) return false;
         var text = r.ValueIsEscaped ? System.Text.Encoding.UTF8.GetBytes(Text(ref r)!) : r.ValueSpan.ToArray();
         var tail = text.Length > 10 ? text.AsSpan(10) : [];
         var hasOffset = tail.IndexOfAny((byte)'+', (byte)'-') >= 0 || tail.EndsWith("Z"u8) || tail.EndsWith("z"u8);
         if (!hasOffset) dto = new DateTimeOffset(dto.DateTime, TimeSpan.Zero);
-        micros = Timestamps.ToMicros(dto);
+        utc = dto.UtcDateTime;
         return true;
     }
 
@@ -238,26 +239,29 @@ internal sealed class JsonBatchReader(DuckDbAppender appender, DataType dataType
         Rows++;
     }
 
+    /// <summary>The stage a JSON body is appended to (<see cref="ValueSql.TypedStage"/>), column for column.</summary>
+    public static AppendColumn[] StageColumns(DataType type) =>
+    [
+        new("row_no", "BIGINT"), new("entity_id", "VARCHAR"), new("event_ts", "TIMESTAMP"), new("value", ValueSql.ColumnType(type)),
+        new("error", "VARCHAR"), new("event_ts_raw", "VARCHAR"), new("value_raw", "VARCHAR"),
+    ];
+
     private void Append()
     {
-        appender.Append(Rows);
-        appender.Append(_entity);
-        appender.AppendTimestampMicros(_ts!.Value);
-        if (_valueToken == JsonTokenType.Null) appender.AppendNull();
+        appender.BigInt(Rows).Varchar(_entity).Timestamp(_ts!.Value);
+        if (_valueToken == JsonTokenType.Null) appender.Null();
         else
         {
             switch (dataType)
             {
-                case DataType.Float: appender.Append(_double); break;
-                case DataType.Integer: appender.Append(_long); break;
-                case DataType.String: appender.Append(_string); break;
-                case DataType.Boolean: appender.Append(_valueToken == JsonTokenType.True); break;
-                case DataType.Timestamp: appender.AppendTimestampMicros(_long); break;
+                case DataType.Float: appender.Double(_double); break;
+                case DataType.Integer: appender.BigInt(_long); break;
+                case DataType.String: appender.Varchar(_string); break;
+                case DataType.Boolean: appender.Boolean(_valueToken == JsonTokenType.True); break;
+                case DataType.Timestamp: appender.Timestamp(_instant); break;
             }
         }
-        appender.AppendNull(); // error
-        appender.AppendNull(); // event_ts_raw
-        appender.AppendNull(); // value_raw
+        appender.Null().Null().Null(); // error, event_ts_raw, value_raw: a typed row has none
         appender.EndRow();
     }
 

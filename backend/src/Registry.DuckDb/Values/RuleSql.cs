@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using Registry.Core.Features;
 using Registry.Core.Values;
 
@@ -9,15 +10,14 @@ namespace Registry.DuckDb.Values;
 /// </summary>
 internal static class RuleSql
 {
-    public static RuleMeasure Measure(DuckDbConnection c, string relation, List<object?> args, RuleSpec rule, bool hasRowNo)
+    public static RuleMeasure Measure(DuckDbSession c, string relation, List<object?> args, RuleSpec rule, bool hasRowNo)
     {
         try
         {
             var (predicate, predArgs) = Predicate(c, relation, args, rule);
             if (predicate is null) return new RuleMeasure(Count(c, relation, args), 0, [], null);
             long total, offending;
-            using (var s = c.Prepare($"WITH r AS ({relation}) SELECT count(*), count(*) FILTER (WHERE {predicate}) FROM r"))
-            using (var r = s.BindAll([.. args, .. predArgs]).ExecuteReader())
+            using (var r = c.Query($"WITH r AS ({relation}) SELECT count(*), count(*) FILTER (WHERE {predicate}) FROM r", [.. args, .. predArgs]))
             {
                 r.Read();
                 (total, offending) = (r.GetInt64(0), r.GetInt64(1));
@@ -27,20 +27,19 @@ internal static class RuleSql
             {
                 var rowNo = hasRowNo ? "row_no" : "NULL::BIGINT";
                 var order = hasRowNo ? "row_no" : "entity_id, event_ts";
-                using var s = c.Prepare($"WITH r AS ({relation}) SELECT {rowNo}, entity_id, event_ts, value FROM r WHERE {predicate} ORDER BY {order} LIMIT 5");
-                using var r = s.BindAll([.. args, .. predArgs]).ExecuteReader();
+                using var r = c.Query($"WITH r AS ({relation}) SELECT {rowNo}, entity_id, event_ts, value FROM r WHERE {predicate} ORDER BY {order} LIMIT 5", [.. args, .. predArgs]);
                 while (r.Read())
-                    samples.Add(new SampleRow(r.IsNull(0) ? null : r.GetInt64(0), r.GetString(1), r.GetTimestamp(2), r.GetValue(3)));
+                    samples.Add(new SampleRow(r.IsNull(0) ? null : r.GetInt64(0), r.GetString(1), r.GetTimestamp(2), r.GetValueOrNull(3)));
             }
             return new RuleMeasure(total, offending, samples, null);
         }
-        catch (DuckDbException e)
+        catch (DuckDBException e)
         {
             return new RuleMeasure(0, 0, [], e.Message);
         }
     }
 
-    private static (string? Predicate, List<object?> Args) Predicate(DuckDbConnection c, string relation, List<object?> args, RuleSpec rule)
+    private static (string? Predicate, List<object?> Args) Predicate(DuckDbSession c, string relation, List<object?> args, RuleSpec rule)
     {
         switch (rule.RuleType)
         {
@@ -54,8 +53,7 @@ internal static class RuleSql
                 return parts.Count == 0 ? (null, []) : ($"({string.Join(" OR ", parts)})", a);
             case RuleType.Outlier:
                 // z-scores against the relation's own mean and population standard deviation.
-                using (var s = c.Prepare($"WITH r AS ({relation}) SELECT avg(value), stddev_pop(value) FROM r"))
-                using (var r = s.BindAll([.. args]).ExecuteReader())
+                using (var r = c.Query($"WITH r AS ({relation}) SELECT avg(value), stddev_pop(value) FROM r", [.. args]))
                 {
                     r.Read();
                     if (r.IsNull(1) || r.GetDouble(1) <= 0) return (null, []);
@@ -82,10 +80,9 @@ internal static class RuleSql
         return "VARCHAR";
     }
 
-    private static long Count(DuckDbConnection c, string relation, List<object?> args)
+    private static long Count(DuckDbSession c, string relation, List<object?> args)
     {
-        using var s = c.Prepare($"WITH r AS ({relation}) SELECT count(*) FROM r");
-        using var r = s.BindAll([.. args]).ExecuteReader();
+        using var r = c.Query($"WITH r AS ({relation}) SELECT count(*) FROM r", [.. args]);
         r.Read();
         return r.GetInt64(0);
     }

@@ -22,14 +22,14 @@ internal static partial class SqlAnalyzer
     /// <summary>How deep a parse tree the check walks (JSON levels); the walk recurses once per level.</summary>
     internal const int MaxTreeDepth = 2000;
 
-    public static SqlReferences Analyze(DuckDbConnection c, string sql)
+    public static SqlReferences Analyze(DuckDbSession c, string sql)
     {
         var first = Check(c, sql);
         if (first.Error is not null) return first;
         // Only the engine's own printing of the checked tree is ever run: no comment, quote or trailing text of the
         // client's survives. It is checked again, so a printing quirk cannot slip something past the first check.
         string canonical;
-        using (var r = c.Prepared("SELECT json_deserialize_sql(json_serialize_sql(CAST(? AS VARCHAR)))").BindAll(sql).ExecuteReader())
+        using (var r = c.Query("SELECT json_deserialize_sql(json_serialize_sql(CAST(? AS VARCHAR)))", sql))
         {
             r.Read();
             canonical = r.GetString(0).Trim().TrimEnd(';').Trim();
@@ -40,10 +40,10 @@ internal static partial class SqlAnalyzer
         return first with { Sql = canonical };
     }
 
-    private static SqlReferences Check(DuckDbConnection c, string sql)
+    private static SqlReferences Check(DuckDbSession c, string sql)
     {
         string json;
-        using (var r = c.Prepared("SELECT json_serialize_sql(CAST(? AS VARCHAR))").BindAll(sql).ExecuteReader())
+        using (var r = c.Query("SELECT json_serialize_sql(CAST(? AS VARCHAR))", sql))
         {
             r.Read();
             json = r.GetString(0);

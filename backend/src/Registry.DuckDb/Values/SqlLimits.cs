@@ -1,3 +1,5 @@
+using DuckDB.NET.Native;
+using DuckDB.NET.Data;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Registry.Core.Common;
@@ -14,7 +16,7 @@ internal static partial class SqlLimits
     public const string TimeoutSetting = "DuckDb:SqlTimeout";
     public const string MemorySetting = "DuckDb:MemoryLimit";
 
-    public static void Run(DuckDbConnection c, ValueStoreOptions options, CancellationToken ct, Action action)
+    public static void Run(DuckDbSession c, ValueStoreOptions options, CancellationToken ct, Action action)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(options.SqlTimeout);
@@ -22,7 +24,8 @@ internal static partial class SqlLimits
         {
             using (limit.Token.Register(c.Interrupt)) action();
         }
-        catch (DuckDbException e)
+        // DuckDB.NET reports an interrupted statement as OperationCanceledException, whichever token asked for it.
+        catch (Exception e) when (e is DuckDBException or OperationCanceledException)
         {
             ct.ThrowIfCancellationRequested();
             if (limit.IsCancellationRequested)
@@ -32,30 +35,47 @@ internal static partial class SqlLimits
                 {
                     Extensions = new Dictionary<string, object?> { ["limit"] = TimeoutSetting, ["limit_value"] = options.SqlTimeout.ToString("c", CultureInfo.InvariantCulture) },
                 };
-            if (Map(e, options) is { } problem) throw problem;
+            if (e is DuckDBException d && Map(d, options) is { } problem) throw problem;
             throw;
         }
     }
 
     /// <summary>The client's problem for an error its SQL caused, or null for an error of the server.</summary>
-    public static RegistryException? Map(DuckDbException e, ValueStoreOptions options)
+    public static RegistryException? Map(DuckDBException e, ValueStoreOptions options)
     {
-        var message = e.Message;
-        if (message.StartsWith("Out of Memory Error", StringComparison.Ordinal))
+        var kind = Kind(e);
+        if (kind == DuckDBErrorType.OutOfMemory)
             return new RuleViolationException("The SQL feature needs more memory than the value store allows.",
                 $"DuckDB stopped it at its memory limit of {options.MemoryLimit} ({MemorySetting}), shared by every query of the store. " +
                 "Narrow the range with from and to, or simplify the query.")
             {
                 Extensions = new Dictionary<string, object?> { ["limit"] = MemorySetting, ["limit_value"] = options.MemoryLimit },
             };
-        if (message.StartsWith("Permission Error", StringComparison.Ordinal))
+        if (kind == DuckDBErrorType.Permission)
             // Whatever the path was, the answer is the same: saying which paths exist would be an oracle.
             return new RuleViolationException("The SQL reaches outside the registry.",
                 "SQL features read only their upstream features; files, URLs, extensions and the engine's settings are out of reach.");
-        string[] clientKinds = ["Binder Error", "Catalog Error", "Parser Error", "Conversion Error", "Invalid Input Error",
-            "Out of Range Error", "Not implemented Error", "Constraint Error", "Dependency Error", "Invalid Error", "Syntax Error"];
-        if (!clientKinds.Any(k => message.StartsWith(k, StringComparison.Ordinal))) return null;
-        return new RuleViolationException("The SQL failed in DuckDB.", Redact(message));
+        return ClientKinds.Contains(kind) ? new RuleViolationException("The SQL failed in DuckDB.", Redact(e.Message)) : null;
+    }
+
+    private static readonly HashSet<DuckDBErrorType> ClientKinds =
+    [
+        DuckDBErrorType.Binder, DuckDBErrorType.Catalog, DuckDBErrorType.Parser, DuckDBErrorType.Conversion, DuckDBErrorType.InvalidInput,
+        DuckDBErrorType.OutOfRange, DuckDBErrorType.NotImplemented, DuckDBErrorType.Constraint, DuckDBErrorType.Dependency,
+        DuckDBErrorType.Syntax, DuckDBErrorType.DivideByZero, DuckDBErrorType.MismatchType, DuckDBErrorType.ParameterNotResolved,
+    ];
+
+    /// <summary>
+    /// The error's kind. DuckDB.NET carries DuckDB's error type for errors while a statement runs, but not for those while
+    /// it is prepared (parser and binder errors), where the kind is only the message's first words ("Binder Error: …").
+    /// </summary>
+    internal static DuckDBErrorType Kind(DuckDBException e)
+    {
+        if (e.ErrorType != DuckDBErrorType.Invalid) return e.ErrorType;
+        var colon = e.Message.IndexOf(" Error:", StringComparison.Ordinal);
+        if (colon <= 0) return DuckDBErrorType.Invalid;
+        var words = e.Message[..colon].Replace(" ", "", StringComparison.Ordinal);
+        return Enum.TryParse<DuckDBErrorType>(words, ignoreCase: true, out var parsed) ? parsed : DuckDBErrorType.Invalid;
     }
 
     /// <summary>DuckDB's first line, without any quoted path or URL (its own or a staged upload's).</summary>

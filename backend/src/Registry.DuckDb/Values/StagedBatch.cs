@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using Registry.Core.Values;
 
 namespace Registry.DuckDb.Values;
@@ -6,9 +7,9 @@ namespace Registry.DuckDb.Values;
 /// A batch in a TEMP table of one pooled connection: invisible to every other connection, and dropped with the
 /// batch, so a rejected or interrupted batch leaves nothing behind.
 /// </summary>
-internal sealed class StagedBatch(DuckDbConnection connection, string stage, string? file) : IStagedBatch
+internal sealed class StagedBatch(DuckDbSession connection, string stage, string? file) : IStagedBatch, IDisposable
 {
-    public DuckDbConnection Connection { get; } = connection;
+    public DuckDbSession Connection { get; } = connection;
     public string Stage { get; } = stage;
 
     /// <summary>How the stage numbers its rows from 0: its row_no column, or <see cref="ValueSql.RowId"/>.</summary>
@@ -21,17 +22,23 @@ internal sealed class StagedBatch(DuckDbConnection connection, string stage, str
 
     public ValueTask DisposeAsync()
     {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Drops the stage and gives the connection back; synchronous, as every DuckDB call is.</summary>
+    public void Dispose()
+    {
         try
         {
             Connection.Rollback();
             Connection.Execute($"DROP TABLE IF EXISTS {ValueSql.Temp(Stage)}");
         }
-        catch (DuckDbException) { /* the temp table dies with the connection anyway */ }
+        catch (DuckDBException) { /* the temp table dies with the connection anyway */ }
         finally
         {
             Connection.Dispose();
             if (file is not null) File.Delete(file);
         }
-        return ValueTask.CompletedTask;
     }
 }

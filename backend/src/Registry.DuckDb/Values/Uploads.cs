@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using Registry.Core.Common;
 using Registry.Core.Values;
 
@@ -21,21 +22,21 @@ internal static class Uploads
 
     /// <summary>The file as a relation: CSV all as text (types are checked row by row later), Parquet as typed.</summary>
     public static string Source(string file, ValueFormat format) => format == ValueFormat.Csv
-        ? $"read_csv({DuckDbConnection.Literal(file)}, header = true, all_varchar = true)"
-        : $"read_parquet({DuckDbConnection.Literal(file)})";
+        ? $"read_csv({DuckDbSession.Literal(file)}, header = true, all_varchar = true)"
+        : $"read_parquet({DuckDbSession.Literal(file)})";
 
     /// <summary>
     /// Sniffs a CSV upload once, with the options <see cref="Source"/> reads it with: binding an auto-detecting
     /// read_csv sniffs the file again each time, so a check of its columns followed by the read cost two sniffs.
     /// </summary>
-    public static CsvLayout SniffCsv(DuckDbConnection c, string file)
+    public static CsvLayout SniffCsv(DuckDbSession c, string file)
     {
         string? delimiter = null, quote = null, escape = null, newLine = null, comment = null;
         long skip = 0;
         var columns = new List<string>();
         using var r = c.Query($"""
             SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, unnest(list_transform(Columns, x -> x.name))
-            FROM sniff_csv({DuckDbConnection.Literal(file)}, header = true, all_varchar = true)
+            FROM sniff_csv({DuckDbSession.Literal(file)}, header = true, all_varchar = true)
             """);
         while (r.Read())
         {
@@ -54,7 +55,7 @@ internal static class Uploads
     public static T Read<T>(string file, ValueFormat format, Func<T> action)
     {
         try { return action(); }
-        catch (DuckDbException e)
+        catch (DuckDBException e)
         {
             var what = What(format);
             var message = e.Message.Replace(file, $"the {what} body", StringComparison.Ordinal);
@@ -74,7 +75,7 @@ internal sealed record CsvLayout(string Delimiter, string Quote, string Escape, 
     /// </summary>
     public string Source(string file)
     {
-        static string L(string s) => DuckDbConnection.Literal(s);
+        static string L(string s) => DuckDbSession.Literal(s);
         var columns = string.Join(", ", Columns.Select(n => $"{L(n)}: 'VARCHAR'"));
         return $"read_csv({L(file)}, auto_detect = false, header = true, delim = {L(Delimiter)}, quote = {L(Quote)}, escape = {L(Escape)}, " +
                $"new_line = {L(NewLine)}, comment = {L(Comment)}, skip = {Skip.ToString(System.Globalization.CultureInfo.InvariantCulture)}, columns = {{{columns}}})";

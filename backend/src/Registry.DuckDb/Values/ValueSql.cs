@@ -11,7 +11,7 @@ internal static class ValueSql
 {
     public const string LatestSchema = "registry_latest";
 
-    public static string Q(string identifier) => DuckDbConnection.Quote(identifier);
+    public static string Q(string identifier) => DuckDbSession.Quote(identifier);
 
     public static string Target(ValueTable t) => $"{Q(t.Schema)}.{Q(t.Table)}";
 
