@@ -1,5 +1,6 @@
 using Registry.Api.Infrastructure;
 using Registry.Api.Operations;
+using Registry.Api.Ui;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -20,6 +21,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestBodyLimits();
 app.UseRegistrySwagger();
+app.UseRegistryUi();                        // the registry browser at /ui: static files, strict CSP
 app.UseRegistryAuth();
 app.MapControllers();
 app.MapRegistryOperations();                // /health/live, /health/ready, /metrics

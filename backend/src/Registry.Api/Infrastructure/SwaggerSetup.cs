@@ -39,6 +39,7 @@ public static class SwaggerSetup
             options.OperationFilter<ProblemResponsesFilter>();
             options.OperationFilter<ConditionalRequestsFilter>();
             options.OperationFilter<SharedParametersFilter>();
+            options.OperationFilter<TextResponsesFilter>();
             options.SchemaFilter<ProblemSchemaFilter>();
             options.DocumentFilter<TagOrderFilter>();
             options.DocumentFilter<RequiredResponsePropertiesFilter>();
