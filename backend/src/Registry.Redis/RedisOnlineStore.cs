@@ -111,7 +111,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
         for (var i = 0; i < entityIds.Count; i++)
         {
             if (values[i].IsNull) continue;
-            if (OnlineEncoding.Decode(entityIds[i], values[i]!) is { } row) rows.Add(row);
+            if (OnlineEncoding.Decode(entityIds[i], values[i].ToString()) is { } row) rows.Add(row);
         }
         RegistryMetrics.OnlineRead(rows.Count, entityIds.Count - rows.Count);
         // The owner's latest read answers in DuckDB's entity order (ORDER BY entity_id: UTF-8 bytes, i.e. code points); so does this one.
@@ -136,7 +136,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
             for (var i = 0; i < m; i++)
             {
                 var v = values[e * m + i];
-                if (v.IsNull || OnlineEncoding.Decode(entityIds[e], v!) is not { } row) continue;
+                if (v.IsNull || OnlineEncoding.Decode(entityIds[e], v.ToString()) is not { } row) continue;
                 vector[i] = new LatestValue(row.EventTs, row.Value);
                 hits++;
             }

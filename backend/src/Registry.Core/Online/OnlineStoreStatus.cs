@@ -7,7 +7,13 @@ namespace Registry.Core.Online;
 public enum OnlineRole { Off, Owner, Replica }
 
 /// <summary>This process' <see cref="OnlineRole"/>, as a service.</summary>
-public sealed record OnlineStoreMode(OnlineRole Role);
+public sealed record OnlineStoreMode(OnlineRole Role)
+{
+    /// <summary>What a replica answers to value work: 503 (Retry-After), the load balancer's cue to send it to the owner.</summary>
+    public static StoreUnavailableException OwnerOnly() =>
+        new("This replica does not hold the values.", "Ingest, value ranges, statistics, validation, SQL features' values, training sets and " +
+            "snapshots are served by the process that owns the DuckDB file; send the request there.");
+}
 
 /// <summary>A backfill's progress: features done of all it covers, rows read from DuckDB and keys it changed in the online store.</summary>
 public sealed record OnlineBackfill(
@@ -45,11 +51,11 @@ public interface IOnlineSync
 /// <summary>GET and POST /api/v1/online-store: the status, and a backfill on request (after a Redis loss, or when first enabled).</summary>
 public sealed class OnlineStoreService(OnlineStoreMode mode, IFeatureStore features, IOnlineStore? store = null, IOnlineSync? sync = null)
 {
-    private readonly OnlineRole role = mode.Role;
+    private readonly OnlineRole _role = mode.Role;
 
     public async Task<OnlineStoreStatus> StatusAsync(CancellationToken ct)
     {
-        if (role == OnlineRole.Off || store is null) return new OnlineStoreStatus(OnlineRole.Off, null, null, null, null, null);
+        if (_role == OnlineRole.Off || store is null) return new OnlineStoreStatus(OnlineRole.Off, null, null, null, null, null);
         bool? reachable = null, complete = null;
         try
         {
@@ -60,12 +66,12 @@ public sealed class OnlineStoreService(OnlineStoreMode mode, IFeatureStore featu
         long? pending = null;
         DateTimeOffset? oldest = null;
         if (sync is not null) (pending, oldest) = await sync.BacklogAsync(ct);
-        return new OnlineStoreStatus(role, reachable, complete, pending, oldest, sync?.LastBackfill);
+        return new OnlineStoreStatus(_role, reachable, complete, pending, oldest, sync?.LastBackfill);
     }
 
     public async Task<OnlineBackfill> BackfillAsync(string? featureName, CancellationToken ct)
     {
-        if (role == OnlineRole.Off || store is null)
+        if (_role == OnlineRole.Off || store is null)
             throw new ConflictException("The online store is off.", "Set OnlineStore:Redis on the process that owns the values file to turn it on.");
         if (sync is null)
             throw new ConflictException("This process does not own the values.",

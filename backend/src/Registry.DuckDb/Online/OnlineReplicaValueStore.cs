@@ -14,9 +14,7 @@ namespace Registry.DuckDb.Online;
 /// </summary>
 internal sealed class OnlineReplicaValueStore(IOnlineStore online, DuckDbDatabase parser) : IValueStore
 {
-    public static StoreUnavailableException OwnerOnly() =>
-        new("This replica does not hold the values.", "Ingest, value ranges, statistics, validation, SQL features' values, training sets and snapshots are " +
-            "served by the process that owns the DuckDB file; send the request there.");
+    public static StoreUnavailableException OwnerOnly() => OnlineStoreMode.OwnerOnly();
 
     public Task<IStagedBatch> StageAsync(ValueFormat format, Stream body, DataType dataType, CancellationToken ct) => throw OwnerOnly();
 
