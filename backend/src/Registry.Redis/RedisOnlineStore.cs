@@ -63,6 +63,8 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
         if (!configuration.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase)) options.ConnectTimeout = 2000;
         if (!configuration.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase)) options.SyncTimeout = 2000;
         if (!configuration.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase)) options.AsyncTimeout = 2000;
+        // Back within a second of Redis: the default exponential backoff can leave replicas refusing for many seconds.
+        options.ReconnectRetryPolicy = new LinearRetry(500);
         return ConnectionMultiplexer.Connect(options);
     }
 

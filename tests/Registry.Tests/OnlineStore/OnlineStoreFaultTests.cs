@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Registry.Redis.LocalServer;
 using Registry.Tests.FeatureSets;
 using Registry.Tests.Infrastructure;
