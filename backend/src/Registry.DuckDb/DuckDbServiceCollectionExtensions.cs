@@ -48,8 +48,8 @@ public static class DuckDbServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddOnlineReplicaValueStore(this IServiceCollection services)
     {
-        // Parsing only: it is given no folder but an empty one of its own, and no values.
-        var empty = Directory.CreateTempSubdirectory("registry-sql-check-").FullName;
+        // Parsing only: the engine may reach one empty folder (the sandbox needs one) and holds no values.
+        var empty = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "registry-sql-check")).FullName;
         var parser = DuckDbDatabase.Open(":memory:", new DuckDbSandbox([empty], "256MB"), migrations: []);
         services.AddSingleton(_ => parser);
         services.AddSingleton<IValueStore>(sp => new Online.OnlineReplicaValueStore(sp.GetRequiredService<Registry.Core.Online.IOnlineStore>(), parser));

@@ -25,12 +25,14 @@ public sealed class OnlineStoreApis : IAsyncLifetime
         await ((IAsyncLifetime)Owner).InitializeAsync();
         foreach (var (k, v) in TestRedis.OwnerSettings(Redis, Prefix)) Owner.Settings[k] = v;
         _ = Owner.Server; // start the owner, which backfills the (empty) online store and marks it complete
-        Replica = await StartReplicaAsync(Owner.ConnectionString, Redis.Configuration, Prefix);
+        Replica = await StartReplicaAsync(Owner.ConnectionString, Redis.Configuration, Prefix, _replicaDirectory);
         await OnlineStoreWait.CompleteAsync(Owner.CreateClient());
     }
 
-    public static Task<ApiProcess> StartReplicaAsync(string connectionString, string redis, string prefix) =>
-        ApiProcess.StartAsync(connectionString, Directory.CreateTempSubdirectory("registry-replica-").FullName, new Dictionary<string, string?>
+    private readonly string _replicaDirectory = Directory.CreateTempSubdirectory("registry-replica-").FullName;
+
+    public static Task<ApiProcess> StartReplicaAsync(string connectionString, string redis, string prefix, string directory) =>
+        ApiProcess.StartAsync(connectionString, directory, new Dictionary<string, string?>
         {
             ["DuckDb:Enabled"] = "false",
             ["OnlineStore:Redis"] = redis,
@@ -41,6 +43,7 @@ public sealed class OnlineStoreApis : IAsyncLifetime
     {
         Replica?.Dispose();
         await ((IAsyncLifetime)Owner).DisposeAsync();
+        try { Directory.Delete(_replicaDirectory, recursive: true); } catch (IOException) { /* best effort */ }
     }
 }
 
