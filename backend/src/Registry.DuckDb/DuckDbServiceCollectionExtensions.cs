@@ -25,7 +25,8 @@ public static class DuckDbServiceCollectionExtensions
         services.AddSingleton(sp => new DuckDbValueStore(database, options, staging, sp.GetRequiredService<TimeProvider>(),
             sp.GetService<Online.OnlinePublisher>()));
         services.AddSingleton<IValueStore>(sp => sp.GetRequiredService<DuckDbValueStore>());
-        services.AddSingleton<Registry.Core.Training.ITrainingStore, Training.DuckDbTrainingStore>();
+        // The value store translates DuckDB's outages itself; the other two DuckDB stores get the common proxy (ADR 0024).
+        services.AddSingleton(sp => Guarded<Registry.Core.Training.ITrainingStore>(ActivatorUtilities.CreateInstance<Training.DuckDbTrainingStore>(sp)));
         return services;
     }
 
@@ -63,7 +64,10 @@ public static class DuckDbServiceCollectionExtensions
     {
         Directory.CreateDirectory(options.Root);
         services.AddSingleton(options);
-        services.AddSingleton<Registry.Core.Snapshots.ISnapshotFileStore, Snapshots.DuckDbSnapshotFileStore>();
+        services.AddSingleton(sp => Guarded<Registry.Core.Snapshots.ISnapshotFileStore>(ActivatorUtilities.CreateInstance<Snapshots.DuckDbSnapshotFileStore>(sp)));
         return services;
     }
+
+    private static TStore Guarded<TStore>(TStore store) where TStore : class =>
+        Registry.Core.Common.StoreOutages<TStore>.Wrap(store, DuckDbFaults.TranslateAny);
 }
