@@ -17,7 +17,7 @@ public sealed class OnlineStoreController(OnlineStoreService online, IMapper map
     /// </remarks>
     [HttpGet]
     [ProducesResponseType<OnlineStoreStatusResponse>(StatusCodes.Status200OK)]
-    public async Task<OnlineStoreStatusResponse> GetStatus(CancellationToken ct) =>
+    public async Task<OnlineStoreStatusResponse> GetOnlineStoreStatus(CancellationToken ct) =>
         mapper.Map<OnlineStoreStatusResponse>(await online.StatusAsync(ct));
 
     /// <summary>Rebuild the online store from the values file.</summary>
@@ -27,11 +27,13 @@ public sealed class OnlineStoreController(OnlineStoreService online, IMapper map
     /// order of writes, so a backfill racing ingests, or run twice, leaves the same state. While one runs, another request
     /// returns it. Only the process that owns the values file can do it (409 elsewhere, and when the store is off).
     /// </remarks>
+    /// <param name="featureName">The one feature to copy (its name: lowercase letters, digits and underscores); every feature when absent.</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
     [HttpPost("backfill")]
     [RequiresScope(ApiKeyScope.Admin)]
     [ProducesResponseType<OnlineBackfillResponse>(StatusCodes.Status202Accepted)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Backfill([FromQuery(Name = "feature_name")] string? featureName, CancellationToken ct) =>
+    public async Task<IActionResult> BackfillOnlineStore([FromQuery(Name = "feature_name")] string? featureName, CancellationToken ct) =>
         Accepted("/api/v1/online-store", mapper.Map<OnlineBackfillResponse>(await online.BackfillAsync(featureName, ct)));
 }
