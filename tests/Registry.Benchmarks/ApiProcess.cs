@@ -22,6 +22,7 @@ internal sealed class ApiProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _log = [];
     private long _earlierPeaks;
+    private int _disposed;
 
     private ApiProcess(Process process, Uri baseAddress, string key, string dll)
     {
@@ -36,7 +37,8 @@ internal sealed class ApiProcess : IAsyncDisposable
     public string Dll { get; }
     public int Pid => _process.Id;
 
-    public static async Task<ApiProcess> StartAsync(string connectionString, string duckDbPath, CancellationToken ct)
+    public static async Task<ApiProcess> StartAsync(string connectionString, string duckDbPath, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = FindApiDll();
         var port = FreePort();
@@ -60,6 +62,7 @@ internal sealed class ApiProcess : IAsyncDisposable
         env["RateLimit__Burst"] = "100000000";
         env["Logging__LogLevel__Default"] = "Warning";
         env["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) env[k] = v;
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start dotnet {dll}");
         var api = new ApiProcess(process, new Uri($"http://127.0.0.1:{port}/"), key, dll);
@@ -155,6 +158,8 @@ internal sealed class ApiProcess : IAsyncDisposable
     /// <summary>SIGTERM first, so the API shuts down as in production (DuckDB checkpoints), then SIGKILL if it hangs.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Twice is fine: the harness stops the first API early, to restart it with the online store on.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         if (!_process.HasExited)
         {
             using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();

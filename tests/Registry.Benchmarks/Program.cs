@@ -69,7 +69,11 @@ internal static class Harness
 
             var http = await HttpCases.RunAsync(options, api, client, dataSource, data, folder, cts.Token);
             var work = await WorkCases.RunAsync(options, api, client, data, rawPath, folder, cts.Token);
-            var run = new HarnessRun(options, machine, started, clock.Elapsed, MachineInfo.LoadAverage(), data, http, work, hot, api.LifetimePeakBytes, api.Dll);
+            var apiPeak = api.LifetimePeakBytes;
+            // The values file is released, so the online store's cases can restart the API as its owner with Redis on.
+            await api.DisposeAsync();
+            var online = await OnlineStoreCases.RunAsync(options, connectionString, Path.Combine(values, "values.duckdb"), data, folder, cts.Token);
+            var run = new HarnessRun(options, machine, started, clock.Elapsed, MachineInfo.LoadAverage(), data, http, work, hot, apiPeak, api.Dll, online);
             var markdown = Report.ToMarkdown(run);
             Console.WriteLine(markdown);
             if (!options.Smoke) Log($"written to {Report.WriteToDocs(markdown)}");

@@ -24,7 +24,7 @@ internal sealed record MachineInfo(string Cpu, int Cores, long MemoryBytes, stri
 }
 
 internal sealed record HarnessRun(HarnessOptions Options, MachineInfo Machine, DateTimeOffset Started, TimeSpan Elapsed, string LoadAtEnd, Dataset Data,
-    HttpRun Http, WorkRun Work, HotPathRun HotPaths, long ApiPeakBytes, string ApiDll);
+    HttpRun Http, WorkRun Work, HotPathRun HotPaths, long ApiPeakBytes, string ApiDll, OnlineStoreRun Online);
 
 /// <summary>One target of DESIGN.md §5, as measured in the run.</summary>
 internal sealed record Verdict(string Target, string Measured, bool? Met);
@@ -41,6 +41,8 @@ internal static class Report
     public const double FeastSecondsTarget = 60;
     public const long FeastBytesTarget = 4L << 30;
     public const double LineageTargetMs = 50;
+    public const double ReplicaOnlineP99TargetMs = 2;
+    public const double ReplicaWideP99TargetMs = 8;
 
     public static IReadOnlyList<Verdict> Verdicts(HarnessRun run)
     {
@@ -97,6 +99,14 @@ internal static class Report
         verdicts.Add(new($"recursive lineage over a {run.Data.Shape.Definitions:N0}-node graph, depth {HarnessOptions.LineageDepth}: ≤ 50 ms (p99, 1 connection, sequential client)",
             I($"{lineageProbe.P99Ms:F2} ms (wrk at {lineage.Concurrency} connection{(lineage.Concurrency == 1 ? "" : "s")}: {lineage.P99Ms:F2} ms)"),
             lineageProbe.P99Ms <= LineageTargetMs));
+
+        var o = run.Online;
+        foreach (var (id, target) in new[] { ("redis_online", ReplicaOnlineP99TargetMs), ("redis_online_wide", ReplicaWideP99TargetMs) })
+        {
+            var probe = o.SequentialOf(id)!;
+            verdicts.Add(new(I($"replica from Redis, {probe.Title}: p99 ≤ {target:F0} ms (1 connection, sequential client)"),
+                I($"{probe.Results[0].P99Ms:F2} ms"), probe.Results[0].P99Ms <= target));
+        }
         return verdicts;
     }
 
@@ -193,6 +203,35 @@ internal static class Report
         }
         Line($"");
         Line($"The training set's answer was checked against the raw query's: {work.TrainingNonNull:N0} non-null values in both.");
+        Line($"");
+
+        var online = run.Online;
+        Line($"### Online store in Redis: a replica's answers (issue 19)");
+        Line($"");
+        Line($"After the cases above, the API is restarted as the values owner with the online store on (a redis-server of the run's own on 127.0.0.1, no persistence); the owner's backfill filled it from the same DuckDB file: {online.BackfillKeys:N0} keys in {online.BackfillSeconds:F1} s (from the restart). A replica (a third process, `DuckDb__Enabled=false`) answers from Redis. Each line: the replica, the owner on the same paths (in process: DuckDB and its exact cache), and `MGET` of the same keys from the harness's process through StackExchange.Redis (the floor of any Redis-backed answer). wrk as above; the MGET floor as the raw engines above. Redis, the owner, the replica, wrk and the harness share the 2 cores.");
+        Line($"");
+        Line($"| case | connections | replica req/s | p50 ms | p99 ms | owner req/s | owner p99 ms | MGET op/s | MGET p99 ms | replica / MGET |");
+        Line($"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        for (var i = 0; i < online.Replica.Count; i++)
+        {
+            var (rc, oc, mc) = (online.Replica[i], online.Owner[i], online.Raw[i]);
+            foreach (var r in rc.Results)
+            {
+                var ow = oc.At(r.Concurrency)!;
+                var mg = mc.At(r.Concurrency)!;
+                Line($"| {(r == rc.Results[0] ? rc.Title : "")} | {r.Concurrency} | {r.Throughput:N0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {ow.Throughput:N0} | {ow.P99Ms:F2} | {mg.Throughput:N0} | {mg.P99Ms:F2} | {r.Throughput / mg.Throughput:P0} |");
+            }
+        }
+        Line($"");
+        Line($"The replica on one connection, sequential client (as above):");
+        Line($"");
+        Line($"| case | requests | req/s | p50 ms | p99 ms | p99.9 ms | max ms |");
+        Line($"|---|--:|--:|--:|--:|--:|--:|");
+        foreach (var c in online.Sequential)
+        {
+            var r = c.Results[0];
+            Line($"| {c.Title} | {r.Requests:N0} | {r.Throughput:N0} | {r.P50Ms:F3} | {r.P99Ms:F3} | {r.P999Ms:F3} | {r.MaxMs:F1} |");
+        }
         Line($"");
 
         var hot = run.HotPaths;

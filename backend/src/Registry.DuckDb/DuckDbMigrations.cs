@@ -23,6 +23,12 @@ public static class DuckDbMigrations
             CREATE SCHEMA IF NOT EXISTS feature_views;
             CREATE SCHEMA IF NOT EXISTS registry_latest;
             """)),
+        // Commits whose latest values are not yet in the online store (ADR 0035); empty while the online store is off.
+        new(2, "online_pending: the online store's repair queue", s => s.Execute($"""
+            CREATE TABLE IF NOT EXISTS {Schema}.online_pending (
+                feature_name VARCHAR   PRIMARY KEY,
+                since        TIMESTAMP NOT NULL);
+            """)),
     ];
 
     /// <summary>The layout this build writes.</summary>

@@ -21,9 +21,41 @@ public static class DuckDbServiceCollectionExtensions
         services.AddSingleton(_ => database); // a factory registration, so the container disposes it at shutdown
         services.AddSingleton(options);
         services.AddSingleton(staging);
-        services.AddSingleton<IValueStore, DuckDbValueStore>();
+        // With the online store on (AddDuckDbOnlineOwner), commits keep its copy of latest values.
+        services.AddSingleton(sp => new DuckDbValueStore(database, options, staging, sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Online.OnlinePublisher>()));
+        services.AddSingleton<IValueStore>(sp => sp.GetRequiredService<DuckDbValueStore>());
         // The value store translates DuckDB's outages itself; the other two DuckDB stores get the common proxy (ADR 0024).
         services.AddSingleton(sp => Guarded<Registry.Core.Training.ITrainingStore>(ActivatorUtilities.CreateInstance<Training.DuckDbTrainingStore>(sp)));
+        return services;
+    }
+
+    /// <summary>
+    /// The values owner keeps the online store (register an <see cref="Registry.Core.Online.IOnlineStore"/> too): every
+    /// commit writes the latest values it changed, and a background loop repairs and backfills (ADR 0035).
+    /// </summary>
+    public static IServiceCollection AddDuckDbOnlineOwner(this IServiceCollection services)
+    {
+        services.AddSingleton<Online.OnlinePublisher>();
+        services.AddSingleton<Online.OnlineSync>();
+        services.AddSingleton<Registry.Core.Online.IOnlineSync>(sp => sp.GetRequiredService<Online.OnlineSync>());
+        services.AddHostedService(sp => sp.GetRequiredService<Online.OnlineSync>());
+        return services;
+    }
+
+    /// <summary>
+    /// A replica with no values file (ADR 0036): latest values and vectors from the online store, SQL checked by an
+    /// in-memory DuckDB that holds nothing, everything else answered 503 for the owner to serve.
+    /// </summary>
+    public static IServiceCollection AddOnlineReplicaValueStore(this IServiceCollection services)
+    {
+        // Parsing only: the engine may reach one empty folder (the sandbox needs one) and holds no values.
+        var empty = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "registry-sql-check")).FullName;
+        var parser = DuckDbDatabase.Open(":memory:", new DuckDbSandbox([empty], "256MB"), migrations: []);
+        services.AddSingleton(_ => parser);
+        services.AddSingleton<IValueStore>(sp => new Online.OnlineReplicaValueStore(sp.GetRequiredService<Registry.Core.Online.IOnlineStore>(), parser));
+        services.AddSingleton<Registry.Core.Training.ITrainingStore, Online.OwnerOnlyTrainingStore>();
+        services.AddSingleton<Registry.Core.Snapshots.ISnapshotFileStore, Online.OwnerOnlySnapshotFiles>();
         return services;
     }
 

@@ -24,9 +24,9 @@ public sealed class PreconditionTests(RegistryApiFactory api) : IClassFixture<Re
             ["activateFeature", "createFeatureSetVersion", "createVersion", "deleteFeature", "deprecateFeature", "exposeView", "ingestValues",
              "materializeValues", "revokeApiKey", "rollbackFeature", "updateFeature"],
             operations.Where(o => TakesIfMatch(o.Node)).Select(o => o.Id).Order(StringComparer.Ordinal));
-        // Changes without a precondition: creating a resource (a taken name is a 409; a snapshot is new and immutable)
-        // and appending usage records.
-        Assert.Equal(["createApiKey", "createFeature", "createFeatureSet", "createSnapshot", "recordSnapshotUsage", "recordUsage", "recordUsageBatch"],
+        // Changes without a precondition: creating a resource (a taken name is a 409; a snapshot is new and immutable),
+        // appending usage records, and starting a backfill of the online store (idempotent).
+        Assert.Equal(["backfillOnlineStore", "createApiKey", "createFeature", "createFeatureSet", "createSnapshot", "recordSnapshotUsage", "recordUsage", "recordUsageBatch"],
             operations.Where(o => o.Method != "get" && (string?)o.Node["x-required-scope"] != "read" && !TakesIfMatch(o.Node))
                 .Select(o => o.Id).Order(StringComparer.Ordinal));
         foreach (var id in new[] { "getFeature", "getFeatureSet", "getApiKey", "createFeatureSetVersion", "revokeApiKey" })

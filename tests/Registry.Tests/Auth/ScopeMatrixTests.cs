@@ -59,7 +59,7 @@ public sealed partial class ScopeMatrixTests(RegistryApiFactory api) : IClassFix
         Assert.All(operations.Except(keyManagement).Where(o => o.Method is "PUT" or "DELETE"), o => Assert.Equal("write", o.Scope));
         Assert.Equal(["createTrainingSet", "uploadTrainingLabels", "validateValues"],
             operations.Where(o => o.Method == "POST" && o.Scope == "read").Select(o => o.Id).Order(StringComparer.Ordinal));
-        Assert.Equal(["createApiKey", "getApiKey", "listApiKeys", "revokeApiKey"],
+        Assert.Equal(["backfillOnlineStore", "createApiKey", "getApiKey", "listApiKeys", "revokeApiKey"],
             operations.Where(o => o.Scope == "admin").Select(o => o.Id).Order(StringComparer.Ordinal));
     }
 

@@ -26,7 +26,7 @@ public sealed class ApiProcess : IDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts the API and waits until it serves requests (at most 30 s).</summary>
-    public static async Task<ApiProcess> StartAsync(string connectionString, string dataDirectory)
+    public static async Task<ApiProcess> StartAsync(string connectionString, string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet", [ApiDll()])
@@ -40,6 +40,8 @@ public sealed class ApiProcess : IDisposable
         // The same settings as an in-process API (TestHost), as environment variables.
         var key = TestHost.NewAdminKey("process-test");
         foreach (var (name, value) in TestHost.Settings(connectionString, dataDirectory, key).AsEnvironment()) info.Environment[name] = value;
+        // Configuration keys as environment variables (OnlineStore:Redis → OnlineStore__Redis).
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) info.Environment[k.Replace(":", "__", StringComparison.Ordinal)] = v;
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

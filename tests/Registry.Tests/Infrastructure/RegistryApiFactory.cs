@@ -16,7 +16,8 @@ public sealed class RegistryApiFactory : WebApplicationFactory<Program>, IAsyncL
 {
     public const string ApiKeyHeader = "X-API-Key";
 
-    public string ConnectionString { get; private set; } = "";
+    /// <summary>The registry database; a test that runs two APIs on one registry sets it on the second instead of initializing it.</summary>
+    public string ConnectionString { get; set; } = "";
 
     /// <summary>The configured bootstrap key (Auth:BootstrapKey): every scope.</summary>
     public string AdminKey { get; } = TestHost.NewAdminKey("test-bootstrap");

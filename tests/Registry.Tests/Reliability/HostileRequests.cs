@@ -86,9 +86,15 @@ public sealed class HostileRequests(JsonNode document, long maxBodyBytes, long m
         foreach (var (method, op) in item!.AsObject())
         {
             var operation = new Operation(path, new HttpMethod(method.ToUpperInvariant()), op!, document);
-            foreach (var request in PathMutations(operation)) yield return request;
-            foreach (var request in QueryMutations(operation)) yield return request;
-            foreach (var request in BodyMutations(operation)) yield return request;
+            var any = false;
+            foreach (var request in PathMutations(operation).Concat(QueryMutations(operation)).Concat(BodyMutations(operation)))
+            {
+                any = true;
+                yield return request;
+            }
+            // An operation that takes no input still gets something hostile: parameters it does not declare.
+            if (!any)
+                yield return operation.Request("query stray parameters", operation.Url(query: "hostile=%00%27%22%3C&hostile=" + new string('x', 5000)), operation.ValidBody);
         }
     }
 

@@ -1,5 +1,8 @@
+using Registry.Core.Common;
+using Registry.Core.Online;
 using Registry.DuckDb;
 using Registry.DuckDb.Values;
+using Registry.Redis;
 using Registry.MongoDb;
 using Registry.Postgres;
 using Registry.Postgres.LocalCluster;
@@ -52,6 +55,21 @@ public static class DatabaseSetup
     /// </summary>
     public static void AddRegistryValueStore(this WebApplicationBuilder builder)
     {
+        var role = OnlineStoreSetup.Role(builder.Configuration);
+        builder.Services.AddSingleton(new OnlineStoreMode(role));
+        builder.Services.AddSingleton(OnlineStoreSetup.Ttl(builder.Configuration, role));
+        if (role != OnlineRole.Off)
+        {
+            var online = builder.Configuration.GetSection(OnlineStoreSetup.Section);
+            builder.Services.AddRedisOnlineStore(online["Redis"]!, online["KeyPrefix"] is { Length: > 0 } prefix ? prefix : OnlineStoreSetup.DefaultKeyPrefix,
+                OnlineStoreSetup.Ttl(builder.Configuration, role));
+        }
+        if (role == OnlineRole.Replica)
+        {
+            builder.Services.AddOnlineReplicaValueStore();
+            return;
+        }
+        if (role == OnlineRole.Owner) builder.Services.AddDuckDbOnlineOwner();
         var section = builder.Configuration.GetSection("DuckDb");
         var options = new ValueStoreOptions
         {
@@ -71,6 +89,7 @@ public static class DatabaseSetup
     /// </summary>
     public static void AddRegistrySnapshotFiles(this WebApplicationBuilder builder)
     {
+        if (OnlineStoreSetup.Role(builder.Configuration) == OnlineRole.Replica) return; // the owner writes them
         builder.Services.AddDuckDbSnapshotFiles(new Registry.DuckDb.Snapshots.SnapshotStoreOptions { Root = SnapshotRoot(builder) });
     }
 
@@ -134,4 +153,43 @@ internal static partial class DatabaseLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Local PostgreSQL cluster left running: it was started by an earlier run")]
     public static partial void LocalClusterLeftRunning(this ILogger logger);
+}
+
+/// <summary>
+/// The optional online store (ADR 0034, 0036). OnlineStore:Redis turns it on; DuckDb:Enabled=false makes this process a
+/// replica that holds no values file and reads latest values from Redis. TTLs are ISO 8601 durations.
+/// </summary>
+public static class OnlineStoreSetup
+{
+    public const string Section = "OnlineStore";
+    public const string DefaultKeyPrefix = "fr:";
+
+    public static OnlineRole Role(IConfiguration configuration)
+    {
+        var redis = configuration[$"{Section}:Redis"];
+        var ownsValues = configuration.GetValue("DuckDb:Enabled", true);
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            if (!ownsValues)
+                throw new InvalidOperationException(
+                    "DuckDb:Enabled=false makes this API a replica that serves values from the online store, but OnlineStore:Redis is not set. " +
+                    "Set it (e.g. OnlineStore__Redis=127.0.0.1:6379), or leave DuckDb:Enabled at true.");
+            return OnlineRole.Off;
+        }
+        return ownsValues ? OnlineRole.Owner : OnlineRole.Replica;
+    }
+
+    public static OnlineTtl Ttl(IConfiguration configuration, OnlineRole role)
+    {
+        if (role == OnlineRole.Off) return OnlineTtl.None;
+        var section = configuration.GetSection(Section);
+        TimeSpan? Parse(string key, string? text) =>
+            Instants.TryParseDuration(text, out var d) && d > TimeSpan.Zero
+                ? d
+                : throw new InvalidOperationException($"{Section}:{key} must be a positive ISO 8601 duration such as P7D or PT12H, not '{text}'.");
+        var defaultTtl = section["Ttl"] is { Length: > 0 } t ? Parse("Ttl", t) : null;
+        var features = section.GetSection("FeatureTtl").GetChildren().ToDictionary(c => c.Key, c => Parse($"FeatureTtl:{c.Key}", c.Value)!.Value, StringComparer.Ordinal);
+        var sets = section.GetSection("FeatureSetTtl").GetChildren().ToDictionary(c => c.Key, c => Parse($"FeatureSetTtl:{c.Key}", c.Value)!.Value, StringComparer.Ordinal);
+        return new OnlineTtl(defaultTtl, features, sets);
+    }
 }

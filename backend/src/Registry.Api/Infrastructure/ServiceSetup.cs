@@ -23,6 +23,7 @@ public static class ServiceSetup
         services.AddScoped<Registry.Core.FeatureSets.FeatureSetService>();
         services.AddScoped<Registry.Core.Online.OnlineService>();
         services.AddScoped<Registry.Core.Snapshots.SnapshotService>();
+        services.AddScoped<Registry.Core.Online.OnlineStoreService>();
         return services;
     }
 

@@ -22,14 +22,20 @@ internal static class HealthEndpoints
     private const string Ready = "ready";
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
-    public static IServiceCollection AddRegistryHealthChecks(this IServiceCollection services, RegistryStoreKind store)
+    public static IServiceCollection AddRegistryHealthChecks(this IServiceCollection services, RegistryStoreKind store,
+        Registry.Core.Online.OnlineRole online = Registry.Core.Online.OnlineRole.Off)
     {
         var checks = services.AddHealthChecks();
         if (store == RegistryStoreKind.MongoDb)
             checks.AddCheck<MongoHealthCheck>("mongodb", failureStatus: HealthStatus.Unhealthy, tags: [Ready], timeout: CheckTimeout);
         else
             checks.AddCheck<PostgresHealthCheck>("postgresql", failureStatus: HealthStatus.Unhealthy, tags: [Ready], timeout: CheckTimeout);
-        checks.AddCheck<DuckDbHealthCheck>("duckdb", failureStatus: HealthStatus.Unhealthy, tags: [Ready], timeout: CheckTimeout);
+        // A replica holds no values file (ADR 0036).
+        if (online != Registry.Core.Online.OnlineRole.Replica)
+            checks.AddCheck<DuckDbHealthCheck>("duckdb", failureStatus: HealthStatus.Unhealthy, tags: [Ready], timeout: CheckTimeout);
+        // Degraded at worst: Redis down stops only a replica's online reads (503), not the registry or ingest.
+        if (online != Registry.Core.Online.OnlineRole.Off)
+            checks.AddCheck<Registry.Redis.RedisHealthCheck>("redis", failureStatus: HealthStatus.Degraded, tags: [Ready], timeout: CheckTimeout);
         return services;
     }
 

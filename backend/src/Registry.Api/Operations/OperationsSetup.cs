@@ -12,7 +12,7 @@ public static class OperationsSetup
             .Validate(l => l.MaxBodyBytes > 0 && l.MaxIngestBodyBytes > 0, "Limits:MaxBodyBytes and Limits:MaxIngestBodyBytes must be positive.")
             .ValidateOnStart();
         services.AddSingleton(sp => new MetricsCollector(sp.GetService<IMeterFactory>()));
-        services.AddRegistryHealthChecks(Infrastructure.RegistryStoreSelection.Of(configuration));
+        services.AddRegistryHealthChecks(Infrastructure.RegistryStoreSelection.Of(configuration), Infrastructure.OnlineStoreSetup.Role(configuration));
         return services;
     }
 

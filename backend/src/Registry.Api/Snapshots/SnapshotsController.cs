@@ -26,6 +26,7 @@ public sealed class SnapshotsController(SnapshotService snapshots, IMapper mappe
     /// daily files (naming the field); 404 for an unknown set or version; 422 when no row would have any value.
     /// </remarks>
     [HttpPost("feature-sets/{feature_set_name}/versions/{version}/snapshots")]
+    [ValuesOwnerOnly]
     [Consumes("application/json")]
     [RequestExample(SnapshotExamples.Daily, "daily", "Daily rows for two instruments")]
     [RequestExample(SnapshotExamples.Raw, "raw", "Every stored event time")]

@@ -12,6 +12,7 @@ namespace Registry.Api.Training;
 /// <summary>Point-in-time training sets: each row gets, per feature, only what was knowable at its instant.</summary>
 /// <remarks>Building a training set changes nothing (the POST carries the request), so a read key may.</remarks>
 [Route("api/v1/training-sets")]
+[ValuesOwnerOnly]
 [RequiresScope(ApiKeyScope.Read)]
 public sealed class TrainingSetsController(TrainingService training, IMapper mapper) : RegistryControllerBase
 {

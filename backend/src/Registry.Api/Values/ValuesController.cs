@@ -29,6 +29,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     /// <param name="validationPolicy">Overrides the feature's policy for this batch: strict or permissive.</param>
     /// <param name="ct">Cancelled when the client goes away.</param>
     [HttpPost("values")]
+    [ValuesOwnerOnly]
     [Consumes("application/json", "text/csv", FileBodies.Parquet)]
     [BulkRequestBody]
     [StreamedRequestBody(typeof(IngestJsonBody), ValueExamples.Json, ValueExamples.Csv)]
@@ -55,6 +56,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     /// Ordered by entity, then event time; `from` is inclusive, `to` exclusive; `limit` is 1 to 1,000,000 (default 1000).
     /// </remarks>
     [HttpGet("values")]
+    [ValuesOwnerOnly]
     [Produces("application/json", "text/csv", FileBodies.Parquet)]
     [ProducesResponseType<ValuesResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
@@ -102,6 +104,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     /// <remarks>Rows, entities, null rate, and for numeric features min, max, mean and sample standard deviation, with the
     /// first and last event time. Computed over the values a read would return.</remarks>
     [HttpGet("values/stats")]
+    [ValuesOwnerOnly]
     [ProducesResponseType<ValueStatsResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<ValueStatsResponse> GetValueStats(
@@ -121,6 +124,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     /// Nothing is changed, so a read key may run it.
     /// </remarks>
     [HttpPost("validate")]
+    [ValuesOwnerOnly]
     [RequiresScope(ApiKeyScope.Read)]
     [ProducesResponseType<ValidationReport>(StatusCodes.Status200OK)]
     public async Task<ValidationReport> ValidateValues(
@@ -142,6 +146,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     /// if the definition is still the one read (else 412).
     /// </remarks>
     [HttpPost("materialize")]
+    [ValuesOwnerOnly]
     [ProducesResponseType<IngestResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
@@ -159,6 +164,7 @@ public sealed class ValuesController(ValueService values, TimeProvider clock, IM
     /// features' current values, computed whenever the view is queried. Same SQL checks as materialize. With `If-Match` (the
     /// feature's ETag) the view is built only from the definition that was read (else 412).</remarks>
     [HttpPut("view")]
+    [ValuesOwnerOnly]
     [ProducesResponseType<FeatureViewResult>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status412PreconditionFailed, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]

@@ -18,6 +18,33 @@ public static class RegistryMetrics
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("registry.values.rows_rejected", "{row}",
         "Rows of refused value batches, by reason: invalid_rows (a row could not be stored), blocking_rule (strict policy).");
 
+    private static readonly Counter<long> OnlineReads = Meter.CreateCounter<long>("registry.online.values_read", "{value}",
+        "Values read from the online store (Redis) by result: hit (a value held), miss (none held for that feature, contract and entity).");
+
+    private static readonly Counter<long> OnlineWriteFailures = Meter.CreateCounter<long>("registry.online.write_failures", "{commit}",
+        "Commits whose latest values could not be written to the online store; each leaves a repair pending.");
+
+    private static Func<(long Pending, double LagSeconds)>? _onlineRepair;
+
+    static RegistryMetrics()
+    {
+        Meter.CreateObservableGauge("registry.online.repair_pending", () => _onlineRepair?.Invoke().Pending ?? 0, "{feature}",
+            "Features whose latest values committed to DuckDB are not yet all in the online store.");
+        Meter.CreateObservableGauge("registry.online.repair_lag_seconds", () => _onlineRepair?.Invoke().LagSeconds ?? 0, "s",
+            "Age of the oldest commit not yet written to the online store (0 when none is pending).");
+    }
+
+    public static void OnlineRead(long hits, long misses)
+    {
+        if (hits > 0) OnlineReads.Add(hits, new KeyValuePair<string, object?>("result", "hit"));
+        if (misses > 0) OnlineReads.Add(misses, new KeyValuePair<string, object?>("result", "miss"));
+    }
+
+    public static void OnlineWriteFailed() => OnlineWriteFailures.Add(1);
+
+    /// <summary>The values owner's repair backlog, observed when metrics are collected.</summary>
+    public static void ObserveOnlineRepair(Func<(long Pending, double LagSeconds)> source) => _onlineRepair = source;
+
     public static void RowsIngested(long written, long unchanged)
     {
         if (written > 0) Ingested.Add(written, new KeyValuePair<string, object?>("result", "written"));

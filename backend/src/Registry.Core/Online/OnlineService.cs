@@ -20,6 +20,7 @@ public sealed class OnlineService(
     IValueStore store,
     SnapshotService snapshots,
     OnlinePlanCache plans,
+    OnlineTtl ttl,
     TimeProvider clock)
 {
     public const int MaxEntities = 1000;
@@ -57,6 +58,8 @@ public sealed class OnlineService(
         var latest = await store.LatestVectorsAsync(inputs, distinct, ct);
         var now = clock.Now();
         var byName = scalers?.ToDictionary(s => s.FeatureName, StringComparer.Ordinal);
+        // Online-store TTLs (empty unless the online store is on): the same cut whichever process answers.
+        var ttls = ttl.IsEmpty ? null : plan.Members.Select(m => ttl.For(m.FeatureName, plan.FeatureSetName)).ToArray();
         var vectors = new List<OnlineVector>(distinct.Count);
         for (var e = 0; e < distinct.Count; e++)
         {
@@ -64,6 +67,7 @@ public sealed class OnlineService(
             for (var i = 0; i < row.Length; i++)
             {
                 if (latest[e][i] is not { } v) continue;
+                if (ttls is not null && !OnlineTtl.Live(v.EventTs, ttls[i], now)) continue;
                 var transformed = byName is not null && byName.TryGetValue(plan.Members[i].FeatureName, out var scaler)
                     ? Normalize(v.Value, scaler)
                     : v.Value;

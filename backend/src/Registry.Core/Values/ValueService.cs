@@ -10,7 +10,8 @@ namespace Registry.Core.Values;
 /// The rules of materialized values: which version and contract a row belongs to, what the validation policy does
 /// with a failing batch, which reads see which rows, and what a SQL feature may read.
 /// </summary>
-public sealed class ValueService(IFeatureStore features, IVersionStore versions, IValueStore values, ContractCache contracts, SqlFeatureCheck sqlCheck)
+public sealed class ValueService(IFeatureStore features, IVersionStore versions, IValueStore values, ContractCache contracts, SqlFeatureCheck sqlCheck,
+    Online.OnlineTtl ttl, TimeProvider clock)
 {
     public const int DefaultLimit = 1000;
     public const int MaxLimit = 1_000_000;
@@ -91,7 +92,14 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
         if (errors.Count > 0) throw new InvalidInputException(errors);
         FeatureService.CheckName(featureName);
         var scope = version is null ? await CurrentScopeAsync(featureName, ct) : await ScopeAsync(featureName, version, ct);
-        return (scope, await values.LatestAsync(scope.Table, scope.ContractMajor, entityIds.Distinct(StringComparer.Ordinal).ToList(), ct));
+        var rows = await values.LatestAsync(scope.Table, scope.ContractMajor, entityIds.Distinct(StringComparer.Ordinal).ToList(), ct);
+        // Online-store TTL (none unless the online store is on): the same cut whichever process answers.
+        if (ttl.For(featureName) is { } limit)
+        {
+            var now = clock.Now();
+            rows = rows.Where(r => Online.OnlineTtl.Live(r.EventTs, limit, now)).ToList();
+        }
+        return (scope, rows);
     }
 
     /// <summary>

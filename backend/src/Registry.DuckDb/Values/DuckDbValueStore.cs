@@ -21,14 +21,25 @@ public sealed class DuckDbValueStore : IValueStore
     private readonly DuckDbDatabase _db;
 
     public DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions options, StagingArea staging, TimeProvider clock)
+        : this(db, options, staging, clock, null)
+    {
+    }
+
+    /// <summary>With <paramref name="online"/>, every commit also keeps the online store's copy of latest values (ADR 0035).</summary>
+    internal DuckDbValueStore(DuckDbDatabase db, ValueStoreOptions options, StagingArea staging, TimeProvider clock, Online.OnlinePublisher? online)
     {
         var latest = new LatestCache();
         _db = db;
         _tables = new ValueTables(options, latest);
         _staging = new ValueStaging(db, options, staging, _tables);
-        _writer = new ValueWriter(_tables, latest, clock);
+        _writer = new ValueWriter(_tables, latest, clock, online);
         _reader = new ValueReader(db, staging, _tables, latest);
     }
+
+    /// <summary>The lock that serializes commits to one feature; the online repair takes it too.</summary>
+    internal SemaphoreSlim WriteGate(string feature) => _writer.Gate(feature);
+
+    internal DuckDbDatabase Database => _db;
 
     public Task<IStagedBatch> StageAsync(ValueFormat format, Stream body, DataType dataType, CancellationToken ct) =>
         DuckDbFaults.Guard(() => _staging.StageAsync(format, body, dataType, ct));

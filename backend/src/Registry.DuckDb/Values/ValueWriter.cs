@@ -8,11 +8,16 @@ namespace Registry.DuckDb.Values;
 /// <summary>
 /// The second half of an ingest: a staged batch becomes the feature's rows and its latest values in one transaction.
 /// Writes to one feature are serialized (they update its latest-value table); writes to different features run in parallel.
+/// With the online store on, the commit also records that the feature's online copy is behind, and once committed
+/// writes the latest values it changed there (<see cref="Online.OnlinePublisher"/>).
 /// </summary>
-internal sealed class ValueWriter(ValueTables tables, LatestCache latest, TimeProvider clock)
+internal sealed class ValueWriter(ValueTables tables, LatestCache latest, TimeProvider clock, Online.OnlinePublisher? online = null)
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastIngest = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _writeLocks = new(StringComparer.Ordinal);
+
+    /// <summary>The lock of one feature's commits (by feature name: its value and latest tables are its own).</summary>
+    public SemaphoreSlim Gate(string feature) => _writeLocks.GetOrAdd(feature, _ => new SemaphoreSlim(1, 1));
 
     public async Task<IngestCounts> CommitAsync(IStagedBatch batch, ValueTable table, ValueStamp stamp, CancellationToken ct)
     {
@@ -20,8 +25,8 @@ internal sealed class ValueWriter(ValueTables tables, LatestCache latest, TimePr
         var c = b.Connection;
         if (b.RowCount == 0) return new IngestCounts(0, 0, clock.Now());
         tables.Ensure(c, table);
-        var gate = _writeLocks.GetOrAdd(table.QualifiedName, _ => new SemaphoreSlim(1, 1));
-        // The one real wait of a commit: another commit to the same feature.
+        var gate = Gate(table.FeatureName);
+        // The one real wait of a commit: another commit to the same feature (or its online repair).
         await gate.WaitAsync(ct);
         var changed = "changed_" + Guid.NewGuid().ToString("N");
         try
@@ -53,10 +58,13 @@ internal sealed class ValueWriter(ValueTables tables, LatestCache latest, TimePr
             }
             long written = c.Execute(ValueSql.Insert(rows, table), stamp.FeatureVersion, stamp.ContractMajor, ingestedAt, stamp.BatchId.ToString());
             c.Execute(ValueSql.UpsertLatest(rows, table), stamp.ContractMajor, stamp.FeatureVersion, ingestedAt);
+            if (online is not null && written > 0) Online.OnlinePublisher.MarkPending(c, table.FeatureName, ingestedAt);
             // DuckDB writes the WAL on COMMIT: once this returns, the batch survives a kill of the process.
             c.Commit();
             latest.Changed(table.FeatureName);
             _lastIngest[table.QualifiedName] = ingestedAt;
+            // Before the answer: an acknowledged latest value is in the online store, or queued for repair.
+            if (online is not null && written > 0) await online.PublishAsync(c, table.FeatureName, ingestedAt, CancellationToken.None);
             return new IngestCounts(written, b.RowCount - written, ingestedAt);
         }
         finally

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text;
+using Registry.Core.Online;
+using Registry.Core.Values;
+using StackExchange.Redis;
+
+namespace Registry.Redis;
+
+/// <summary>
+/// Keys and values of the online store (ADR 0034).
+/// <para>
+/// A key is <c>{prefix}v:{feature}:{contract major}:{entity}</c>. A feature name is [a-z0-9_] and a major is digits, so
+/// the entity starts after the third colon whatever it holds (colons, '*', spaces, braces, any length): two different
+/// (feature, major, entity) triples can never make the same key. Keys are only ever named whole (GET, SET, MGET), never
+/// matched as patterns, and every value reaches Lua as an argument, never as script text, so an entity id cannot inject.
+/// </para>
+/// <para>
+/// A value is <c>{event µs}|{ingested µs}|{feature version}|{type tag}{payload}</c>, both instants as 18 zero-padded
+/// digits of microseconds since 0001-01-01 (always positive), so the first 37 characters compare as text in the order
+/// of the latest value: event time, then ingestion time. The write script keeps whichever is greater. The tag keeps
+/// null apart from an empty string and brings each value back as the CLR type the values store reads.
+/// </para>
+/// </summary>
+internal static class OnlineEncoding
+{
+    /// <summary>The ordering part of a value: 18 + 1 + 18 characters.</summary>
+    public const int OrderLength = 37;
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static RedisKey Key(string prefix, string feature, int contractMajor, string entity) =>
+        Utf8.GetBytes(string.Concat(prefix, "v:", feature, ":", contractMajor.ToString(CultureInfo.InvariantCulture), ":", entity));
+
+    public static RedisKey Complete(string prefix) => prefix + "complete";
+
+    public static string Encode(OnlineRow row)
+    {
+        var sb = new StringBuilder(64);
+        sb.Append(Micros(row.EventTs).ToString("D18", CultureInfo.InvariantCulture)).Append('|')
+          .Append(Micros(row.IngestedAt).ToString("D18", CultureInfo.InvariantCulture)).Append('|')
+          .Append(row.FeatureVersion).Append('|');
+        switch (row.Value)
+        {
+            case null: sb.Append('n'); break;
+            case double d: sb.Append('d').Append(d.ToString("R", CultureInfo.InvariantCulture)); break;
+            case long l: sb.Append('i').Append(l.ToString(CultureInfo.InvariantCulture)); break;
+            case int i: sb.Append('i').Append(i.ToString(CultureInfo.InvariantCulture)); break;
+            case bool b: sb.Append('b').Append(b ? '1' : '0'); break;
+            case DateTimeOffset t: sb.Append('t').Append(Micros(t).ToString(CultureInfo.InvariantCulture)); break;
+            case string s: sb.Append('s').Append(s); break;
+            default: throw new ArgumentException($"A value of type {row.Value.GetType().Name} cannot be kept online.", nameof(row));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The stored value of <paramref name="entity"/>, or null when the text is not one of ours.</summary>
+    public static ValueRow? Decode(string entity, string text)
+    {
+        if (text.Length < OrderLength + 3 || text[18] != '|' || text[OrderLength] != '|') return null;
+        var versionEnd = text.IndexOf('|', OrderLength + 1);
+        if (versionEnd < 0 || versionEnd + 1 >= text.Length) return null;
+        if (!long.TryParse(text.AsSpan(0, 18), NumberStyles.None, CultureInfo.InvariantCulture, out var ev)
+            || !long.TryParse(text.AsSpan(19, 18), NumberStyles.None, CultureInfo.InvariantCulture, out var ing)) return null;
+        var payload = text.AsSpan(versionEnd + 2);
+        object? value = text[versionEnd + 1] switch
+        {
+            'n' => null,
+            'd' => double.Parse(payload, NumberStyles.Float, CultureInfo.InvariantCulture),
+            'i' => long.Parse(payload, NumberStyles.Integer, CultureInfo.InvariantCulture),
+            'b' => payload is "1",
+            't' => Instant(long.Parse(payload, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+            's' => payload.ToString(),
+            _ => throw new FormatException("Unknown value tag in the online store."),
+        };
+        return new ValueRow(entity, Instant(ev), value, text[(OrderLength + 1)..versionEnd], Instant(ing));
+    }
+
+    public static long Micros(DateTimeOffset t) => t.UtcTicks / 10;
+
+    public static DateTimeOffset Instant(long micros) => new(micros * 10, TimeSpan.Zero);
+
+    /// <summary>Unix milliseconds at which a value of <paramref name="eventTs"/> stops being servable; 0 for never.</summary>
+    public static long ExpireAt(DateTimeOffset eventTs, TimeSpan? ttl)
+    {
+        if (ttl is not { } t) return 0;
+        var at = eventTs + t;
+        // An instant already gone (or before 1970) is expired: -1 tells the script to skip the row.
+        return at <= DateTimeOffset.UnixEpoch ? -1 : at.ToUnixTimeMilliseconds();
+    }
+}
