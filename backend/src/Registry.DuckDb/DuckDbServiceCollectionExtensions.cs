@@ -69,5 +69,5 @@ public static class DuckDbServiceCollectionExtensions
     }
 
     private static TStore Guarded<TStore>(TStore store) where TStore : class =>
-        Registry.Core.Common.StoreOutages<TStore>.Wrap(store, DuckDbFaults.TranslateAny);
+        Registry.Core.Common.StoreOutages.Wrap(store, DuckDbFaults.TranslateAny);
 }

@@ -41,5 +41,5 @@ public static class ServiceCollectionExtensions
 
     /// <summary>The store as the services see it: MongoDB's outages leave it as Core's StoreUnavailableException.</summary>
     private static TStore Guarded<TStore>(TStore store) where TStore : class =>
-        Registry.Core.Common.StoreOutages<TStore>.Wrap(store, MongoFaults.Translate);
+        Registry.Core.Common.StoreOutages.Wrap(store, MongoFaults.Translate);
 }

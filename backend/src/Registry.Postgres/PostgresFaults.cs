@@ -7,7 +7,7 @@ namespace Registry.Postgres;
 /// PostgreSQL being down, restarting or unreachable (not a bug, not bad input): Npgsql's transient failures, connection
 /// exceptions (SQLSTATE class 08), administrator shutdown or a server still starting (57P01-57P03), and the socket
 /// errors and timeouts beneath them. The stores leave with Core's <see cref="StoreUnavailableException"/> for these
-/// (a 503 with Retry-After), through <see cref="StoreOutages{TStore}"/>.
+/// (a 503 with Retry-After), through <see cref="StoreOutages"/>.
 /// </summary>
 public static class PostgresFaults
 {

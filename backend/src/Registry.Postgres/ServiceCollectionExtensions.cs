@@ -41,7 +41,7 @@ public static class ServiceCollectionExtensions
     private static TStore Guarded<TStore>(IServiceProvider sp, TStore store) where TStore : class
     {
         var dataSource = sp.GetRequiredService<NpgsqlDataSource>();
-        return Registry.Core.Common.StoreOutages<TStore>.Wrap(store, e => PostgresFaults.Translate(e, dataSource));
+        return Registry.Core.Common.StoreOutages.Wrap(store, e => PostgresFaults.Translate(e, dataSource));
     }
 }
 

@@ -10,7 +10,7 @@ namespace Registry.Tests.Browser;
 
 /// <summary>Run alone, after the parallel tests, so the two cores are not shared with another test class while timing.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class BrowserPerformanceCollection : ICollectionFixture<LiveApiFixture>
+public sealed class BrowserPerformanceGroup : ICollectionFixture<LiveApiFixture>
 {
     public const string Name = "registry browser performance";
 }
@@ -20,7 +20,7 @@ public sealed class BrowserPerformanceCollection : ICollectionFixture<LiveApiFix
 /// features answers in under 300 ms, and a lineage graph of 1,000 nodes is laid out and drawn in under 2 s. Each figure is
 /// the median of several runs, printed with the others (docs/benchmarks.md records them).
 /// </summary>
-[Collection(BrowserPerformanceCollection.Name)]
+[Collection(BrowserPerformanceGroup.Name)]
 [Trait("Category", "Performance")]
 public sealed class RegistryBrowserPerformanceTests(LiveApiFixture api, ITestOutputHelper output)
 {

@@ -44,7 +44,7 @@ public sealed class StoreOutagesTests
         }
     }
 
-    private static readonly IProbeStore Store = StoreOutages<IProbeStore>.Wrap(new FailingStore(),
+    private static readonly IProbeStore Store = StoreOutages.Wrap<IProbeStore>(new FailingStore(),
         e => e is SocketException ? new StoreUnavailableException("down", "retry", e) : null);
 
     [Fact]

@@ -85,7 +85,7 @@ public static class LineageText
         var nodes = new List<(LineageNode Node, string Id)>();
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         Add(lineage.Graph.Nodes.FirstOrDefault(n => n.FeatureName == feature.FeatureName)
-            ?? new LineageNode(feature.FeatureName, feature.Status, feature.Owner, feature.CurrentVersion, 0, lineage.Direction));
+            ?? new LineageNode(feature.FeatureName, feature.Status, feature.Owner, feature.CurrentVersion, 0, LineageSide.Root));
         foreach (var node in lineage.Graph.Nodes) Add(node);
         var edges = lineage.Graph.Edges.Select(e => (Id(e.Upstream), Id(e.Downstream))).Distinct().ToList();
         return (nodes, edges);
@@ -101,7 +101,7 @@ public static class LineageText
         string Id(string name)
         {
             // Only reachable if the walk returned an edge to a node it did not list; drawn without status rather than dropped.
-            if (!ids.ContainsKey(name)) Add(new LineageNode(name, FeatureStatus.Draft, "", "", -1, lineage.Direction));
+            if (!ids.ContainsKey(name)) Add(new LineageNode(name, FeatureStatus.Draft, "", "", -1, LineageSide.Upstream));
             return ids[name];
         }
     }

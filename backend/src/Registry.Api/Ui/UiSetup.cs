@@ -21,8 +21,7 @@ public static class UiSetup
         var root = Path.Combine(AppContext.BaseDirectory, "ui");
         if (!File.Exists(Path.Combine(root, "index.html")))
         {
-            app.Logger.LogWarning("The registry browser is not built ({Root} has no index.html): /ui answers 404. " +
-                                  "`dotnet build` builds it from frontend/ with npm.", root);
+            app.Logger.UiNotBuilt(root);
         }
 
         app.Map(PathPrefix, ui =>
@@ -59,4 +58,10 @@ public static class UiSetup
         });
         return app;
     }
+}
+
+internal static partial class UiLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The registry browser is not built ({Root} has no index.html): /ui answers 404. `dotnet build` builds it from frontend/ with npm.")]
+    public static partial void UiNotBuilt(this ILogger logger, string root);
 }

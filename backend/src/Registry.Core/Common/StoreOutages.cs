@@ -11,18 +11,25 @@ namespace Registry.Core.Common;
 /// the API see one Core error whatever the driver. One proxy per store interface, written once for every member, so a
 /// new store method cannot forget it. Synchronous throws, faulted tasks and failing async streams are all translated.
 /// </summary>
-public class StoreOutages<TStore> : DispatchProxy where TStore : class
+public static class StoreOutages
+{
+    /// <summary><paramref name="translate"/> returns the error to throw instead, or null when the exception is not an outage.</summary>
+    public static TStore Wrap<TStore>(TStore inner, Func<Exception, StoreUnavailableException?> translate) where TStore : class =>
+        StoreOutageProxy<TStore>.Create(inner, translate);
+}
+
+/// <summary>The proxy behind <see cref="StoreOutages.Wrap"/>; public only because DispatchProxy requires it.</summary>
+public class StoreOutageProxy<TStore> : DispatchProxy where TStore : class
 {
     private static readonly ConcurrentDictionary<MethodInfo, Func<object?, Func<Exception, Exception?>, object?>> Adapters = new();
 
     private TStore _inner = null!;
     private Func<Exception, Exception?> _translate = null!;
 
-    /// <summary><paramref name="translate"/> returns the error to throw instead, or null when the exception is not an outage.</summary>
-    public static TStore Wrap(TStore inner, Func<Exception, StoreUnavailableException?> translate)
+    internal static TStore Create(TStore inner, Func<Exception, StoreUnavailableException?> translate)
     {
-        var proxy = Create<TStore, StoreOutages<TStore>>();
-        var self = (StoreOutages<TStore>)(object)proxy;
+        var proxy = Create<TStore, StoreOutageProxy<TStore>>();
+        var self = (StoreOutageProxy<TStore>)(object)proxy;
         self._inner = inner;
         self._translate = translate;
         return proxy;
@@ -50,7 +57,7 @@ public class StoreOutages<TStore> : DispatchProxy where TStore : class
     private static Func<object?, Func<Exception, Exception?>, object?> Adapter(MethodInfo method)
     {
         var type = method.ReturnType;
-        if (type == typeof(Task)) return (r, t) => r is Task task ? WatchTask(task, t) : r;
+        if (type == typeof(Task)) return (r, t) => r is Task task ? WatchTask(task, t) : null;
         if (type.IsGenericType)
         {
             var definition = type.GetGenericTypeDefinition();
@@ -59,7 +66,7 @@ public class StoreOutages<TStore> : DispatchProxy where TStore : class
                 : null;
             if (watch is not null)
             {
-                var generic = typeof(StoreOutages<TStore>).GetMethod(watch, BindingFlags.NonPublic | BindingFlags.Static)!
+                var generic = typeof(StoreOutageProxy<TStore>).GetMethod(watch, BindingFlags.NonPublic | BindingFlags.Static)!
                     .MakeGenericMethod(type.GetGenericArguments()[0]);
                 return generic.CreateDelegate<Func<object?, Func<Exception, Exception?>, object?>>();
             }
@@ -67,7 +74,7 @@ public class StoreOutages<TStore> : DispatchProxy where TStore : class
         return (r, _) => r;
     }
 
-    private static object? WatchTask(Task task, Func<Exception, Exception?> translate) =>
+    private static Task WatchTask(Task task, Func<Exception, Exception?> translate) =>
         task.IsCompletedSuccessfully ? task : Await(task, translate);
 
     private static async Task Await(Task task, Func<Exception, Exception?> translate)

@@ -46,9 +46,9 @@ internal sealed class OnlinePublisher(IOnlineStore store, ILogger<OnlinePublishe
             // The values are committed: whatever went wrong here, the ingest succeeded and the record queues a repair.
             RegistryMetrics.OnlineWriteFailed();
             if (e is StoreUnavailableException)
-                logger.LogWarning("The online store is unavailable: {Feature}'s latest values are committed to DuckDB and queued for repair", feature);
+                logger.Unavailable(feature);
             else
-                logger.LogError(e, "Writing {Feature}'s latest values to the online store failed; they are committed to DuckDB and queued for repair", feature);
+                logger.WriteFailed(e, feature);
             Failed?.Invoke();
             return false;
         }

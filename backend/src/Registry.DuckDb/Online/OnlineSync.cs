@@ -71,18 +71,18 @@ internal sealed class OnlineSync : BackgroundService, IOnlineSync
             try
             {
                 await RunOnceAsync(stoppingToken);
-                if (_reportedDown) _logger.LogInformation("The online store is reachable again; pending copies were repaired");
+                if (_reportedDown) _logger.Reachable();
                 _reportedDown = false;
             }
             catch (StoreUnavailable e)
             {
-                if (!_reportedDown) _logger.LogWarning("The online store is unavailable ({Detail}); repair waits for it", e.Message);
+                if (!_reportedDown) _logger.RepairWaits(e.Message);
                 _reportedDown = true;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
             catch (Exception e)
             {
-                _logger.LogError(e, "Online store upkeep failed; retrying");
+                _logger.UpkeepFailed(e);
             }
             try { await _wake.WaitAsync(Tick, stoppingToken); }
             catch (OperationCanceledException) { return; }
@@ -101,7 +101,7 @@ internal sealed class OnlineSync : BackgroundService, IOnlineSync
                     _backfill = new OnlineBackfill(null, "running", 0, 0, 0, 0, _clock.GetUtcNow(), null, null);
                 _request = (false, null);
             }
-            _logger.LogWarning("The online store holds no complete copy of the latest values; backfilling every feature");
+            _logger.BackfillingAll();
             await BackfillAsync(null, ct);
         }
         await RepairPendingAsync(ct);
@@ -131,8 +131,7 @@ internal sealed class OnlineSync : BackgroundService, IOnlineSync
                 using var c = _values.Database.Rent();
                 var (rows, written) = await _publisher.CopyAsync(c, feature, since, ct);
                 c.Execute($"DELETE FROM {OnlinePublisher.PendingTable} WHERE feature_name = ? AND since = ?", feature, since);
-                _logger.LogInformation("Repaired {Feature} in the online store: {Rows} latest values since {Since:O}, {Written} keys changed",
-                    feature, rows, since, written);
+                _logger.Repaired(feature, rows, since, written);
             }
             finally { gate.Release(); }
         }
@@ -162,8 +161,7 @@ internal sealed class OnlineSync : BackgroundService, IOnlineSync
                 throw new StoreUnavailable("The online store lost its data during the backfill.", "The backfill starts over.");
             Update(b => b with { State = "succeeded", FinishedAt = _clock.GetUtcNow() });
             var done = LastBackfill!;
-            _logger.LogInformation("Online store backfill of {Scope} done: {Features} features, {Rows} latest values read, {Written} keys changed",
-                feature ?? "every feature", done.FeaturesDone, done.RowsRead, done.KeysWritten);
+            _logger.BackfillDone(feature ?? "every feature", done.FeaturesDone, done.RowsRead, done.KeysWritten);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
