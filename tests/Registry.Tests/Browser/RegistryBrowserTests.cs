@@ -147,7 +147,9 @@ public sealed class RegistryBrowserTests(LiveApiFixture api, ITestOutputHelper o
         var page = ui.Page;
         var entries = page.Locator("#version-timeline li");
         await Expect(entries).ToHaveCountAsync(3);
-        await Expect(entries.Nth(0)).ToContainTextAsync("2.0.1");
+        // A rollback across a breaking boundary is itself breaking: a new major (ADR 0027).
+        await Expect(entries.Nth(0)).ToContainTextAsync("3.0.0");
+        await Expect(entries.Nth(0)).ToContainTextAsync("breaking");
         await Expect(entries.Nth(0)).ToContainTextAsync("current");
         await Expect(entries.Nth(0)).ToContainTextAsync("rollback: restores 1.0.0");
         await Expect(entries.Nth(1)).ToContainTextAsync("2.0.0");

@@ -89,9 +89,15 @@ internal sealed class MultiValueQueryBinder(Func<List<string>, object> shape) : 
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Items of a comma-separated value are trimmed (tags=a, b); a value without a comma is taken exactly, because an
+    /// entity id such as "a " is a different entity from "a" and must be reachable by a repeated parameter.
+    /// </summary>
     internal static List<string> Split(IEnumerable<string?> values) =>
         values.OfType<string>()
-            .SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .SelectMany(v => v.Contains(',', StringComparison.Ordinal)
+                ? v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                : v.Length > 0 ? [v] : [])
             .ToList();
 }
 

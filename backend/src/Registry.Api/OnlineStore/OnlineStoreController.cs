@@ -34,6 +34,6 @@ public sealed class OnlineStoreController(OnlineStoreService online, IMapper map
     [ProducesResponseType<OnlineBackfillResponse>(StatusCodes.Status202Accepted)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> BackfillOnlineStore([FromQuery(Name = "feature_name")] string? featureName, CancellationToken ct) =>
+    public async Task<IActionResult> BackfillOnlineStore([FromQuery] string? featureName, CancellationToken ct) =>
         Accepted("/api/v1/online-store", mapper.Map<OnlineBackfillResponse>(await online.BackfillAsync(featureName, ct)));
 }
