@@ -117,7 +117,7 @@ public sealed class RegistryBrowserPerformanceTests(LiveApiFixture api, ITestOut
             times.Add(double.Parse((await graph.GetAttributeAsync("data-render-ms"))!, CultureInfo.InvariantCulture));
             layouts.Add(double.Parse((await graph.GetAttributeAsync("data-layout-ms"))!, CultureInfo.InvariantCulture));
         }
-        output.WriteLine($"lineage graph of {Layers * Width + 1:N0} nodes and {Width + (Layers - 1) * Width * 2:N0} edges, laid out (dagre) and drawn: " +
+        output.WriteLine($"lineage graph of {Layers * Width + 1:N0} nodes and {Width + (Layers - 1) * Width * 2:N0} edges, laid out and drawn: " +
                          $"median {Median(times):F0} ms, max {times.Max():F0} ms ({Join(times)}), of which the layout: median {Median(layouts):F0} ms ({Join(layouts)}); " +
                          await page.Locator(".timing").TextContentAsync());
         await ui.ScreenshotAsync("ui-lineage-1000");
