@@ -9,7 +9,11 @@ namespace Registry.Tests.Infrastructure;
 /// </summary>
 public static class TestRedis
 {
-    private static readonly Lazy<Task<LocalRedisServer>> Server = new(() => StartOwnAsync());
+    private static readonly Lazy<Task<LocalRedisServer>> Server = new(() =>
+    {
+        RemoveLeftovers();
+        return StartOwnAsync();
+    });
 
     public static Task<LocalRedisServer> GetAsync() => Server.Value;
 
@@ -22,6 +26,44 @@ public static class TestRedis
         var server = await LocalRedisServer.StartAsync(Path.Combine(Path.GetTempPath(), $"registry-redis-{Environment.ProcessId}-{Guid.NewGuid():N}"), persistent);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Kill();
         return server;
+    }
+
+    /// <summary>
+    /// The test host may be torn down before its exit handler kills the shared server; servers and folders of runs whose
+    /// process is gone (the pid is part of the folder's name) are stopped and removed here instead, as TestCluster does.
+    /// </summary>
+    private static void RemoveLeftovers()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "registry-redis-*"))
+        {
+            var parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length < 3 || !int.TryParse(parts[2], out var owner) || IsAlive(owner)) continue;
+            try
+            {
+                if (File.Exists(LocalRedisServer.PidFile(dir)) && int.TryParse(File.ReadAllText(LocalRedisServer.PidFile(dir)).Trim(), out var pid))
+                {
+                    using var server = System.Diagnostics.Process.GetProcessById(pid);
+                    if (server.ProcessName.StartsWith("redis-server", StringComparison.Ordinal)) server.Kill();
+                }
+            }
+            catch (ArgumentException) { /* already gone */ }
+            catch (InvalidOperationException) { /* exited meanwhile */ }
+            try { Directory.Delete(dir, recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Settings that make an API the values owner with the online store in <paramref name="server"/>.</summary>

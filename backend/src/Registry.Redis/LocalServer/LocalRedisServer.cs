@@ -28,6 +28,9 @@ public sealed class LocalRedisServer : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>Where the server writes its pid: how a later run finds and stops a server whose owner died without stopping it.</summary>
+    public static string PidFile(string dataDirectory) => Path.Combine(dataDirectory, "redis.pid");
+
     public int Port { get; }
 
     /// <summary>The StackExchange.Redis configuration string of this server.</summary>
@@ -51,7 +54,7 @@ public sealed class LocalRedisServer : IAsyncDisposable
         [
             "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--dir", DataDirectory, "--daemonize", "no", "--protected-mode", "yes",
-            "--save", "", "--maxmemory-policy", "noeviction", "--logfile", "",
+            "--save", "", "--maxmemory-policy", "noeviction", "--logfile", "", "--pidfile", PidFile(DataDirectory),
             .. _persistent ? new[] { "--appendonly", "yes", "--appendfsync", "always" } : ["--appendonly", "no"],
         ];
         var info = new ProcessStartInfo(_binary, args) { RedirectStandardOutput = true, RedirectStandardError = true };
