@@ -42,6 +42,7 @@ public static class SwaggerSetup
             options.SchemaFilter<ProblemSchemaFilter>();
             options.DocumentFilter<TagOrderFilter>();
             options.DocumentFilter<RequiredResponsePropertiesFilter>();
+            options.DocumentFilter<ReferenceWrapperFilter>();
         });
         return services;
     }
