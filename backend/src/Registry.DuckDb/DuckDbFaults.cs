@@ -20,6 +20,9 @@ internal static class DuckDbFaults
     public static StoreUnavailableException Translate(DuckDBException e) =>
         new("The values database is unavailable.", "Its file cannot be read or written; an operator has to look (see /health/ready).", e);
 
+    /// <summary>For <see cref="StoreOutages{TStore}"/>: the outage as Core's error, or null.</summary>
+    public static StoreUnavailableException? TranslateAny(Exception e) => e is DuckDBException d && IsOutage(d) ? Translate(d) : null;
+
     /// <summary>Work that is asynchronous in part (a body read, a lock wait, a file copy).</summary>
     public static async Task<T> Guard<T>(Func<Task<T>> work)
     {

@@ -22,7 +22,8 @@ public static class DuckDbServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton(staging);
         services.AddSingleton<IValueStore, DuckDbValueStore>();
-        services.AddSingleton<Registry.Core.Training.ITrainingStore, Training.DuckDbTrainingStore>();
+        // The value store translates DuckDB's outages itself; the other two DuckDB stores get the common proxy (ADR 0024).
+        services.AddSingleton(sp => Guarded<Registry.Core.Training.ITrainingStore>(ActivatorUtilities.CreateInstance<Training.DuckDbTrainingStore>(sp)));
         return services;
     }
 
@@ -31,7 +32,10 @@ public static class DuckDbServiceCollectionExtensions
     {
         Directory.CreateDirectory(options.Root);
         services.AddSingleton(options);
-        services.AddSingleton<Registry.Core.Snapshots.ISnapshotFileStore, Snapshots.DuckDbSnapshotFileStore>();
+        services.AddSingleton(sp => Guarded<Registry.Core.Snapshots.ISnapshotFileStore>(ActivatorUtilities.CreateInstance<Snapshots.DuckDbSnapshotFileStore>(sp)));
         return services;
     }
+
+    private static TStore Guarded<TStore>(TStore store) where TStore : class =>
+        Registry.Core.Common.StoreOutages<TStore>.Wrap(store, DuckDbFaults.TranslateAny);
 }

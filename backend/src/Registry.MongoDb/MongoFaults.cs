@@ -35,6 +35,10 @@ public static partial class MongoFaults
         return false;
     }
 
+    /// <summary>The outage as Core's error (a 503 with Retry-After), or null when the exception is not one.</summary>
+    public static Registry.Core.Common.StoreUnavailableException? Translate(Exception exception) =>
+        IsUnavailable(exception) ? new("The registry database is unavailable.", "Retry shortly.", exception) : null;
+
     /// <summary>A unique index refused the write: the name of that index (e.g. "_id_", "duckdb_table_1"), else null.</summary>
     public static string? DuplicateKeyIndex(Exception exception)
     {

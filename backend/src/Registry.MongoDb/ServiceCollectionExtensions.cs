@@ -28,14 +28,18 @@ public static class ServiceCollectionExtensions
             services.AddHostedService<MongoChangeListener>();
         }
         services.AddSingleton(sp => new MongoFeatureStore(sp.GetRequiredService<MongoRegistry>(), sp.GetService<FeatureDefinitionCache>()));
-        services.AddSingleton<IFeatureStore>(sp => sp.GetRequiredService<MongoFeatureStore>());
-        services.AddSingleton<IVersionStore>(sp => sp.GetRequiredService<MongoFeatureStore>());
-        services.AddSingleton<IUsageStore>(sp => new MongoUsageStore(sp.GetRequiredService<MongoRegistry>(),
-            sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetService<FeatureDefinitionCache>()));
-        services.AddSingleton<ILineageStore, MongoLineageStore>();
-        services.AddSingleton<IFeatureSetStore, MongoFeatureSetStore>();
-        services.AddSingleton<IApiKeyStore, MongoApiKeyStore>();
-        services.AddSingleton<ISnapshotStore, MongoSnapshotStore>();
+        services.AddSingleton(sp => Guarded<IFeatureStore>(sp.GetRequiredService<MongoFeatureStore>()));
+        services.AddSingleton(sp => Guarded<IVersionStore>(sp.GetRequiredService<MongoFeatureStore>()));
+        services.AddSingleton(sp => Guarded<IUsageStore>(new MongoUsageStore(sp.GetRequiredService<MongoRegistry>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetService<FeatureDefinitionCache>())));
+        services.AddSingleton(sp => Guarded<ILineageStore>(ActivatorUtilities.CreateInstance<MongoLineageStore>(sp)));
+        services.AddSingleton(sp => Guarded<IFeatureSetStore>(ActivatorUtilities.CreateInstance<MongoFeatureSetStore>(sp)));
+        services.AddSingleton(sp => Guarded<IApiKeyStore>(ActivatorUtilities.CreateInstance<MongoApiKeyStore>(sp)));
+        services.AddSingleton(sp => Guarded<ISnapshotStore>(ActivatorUtilities.CreateInstance<MongoSnapshotStore>(sp)));
         return services;
     }
+
+    /// <summary>The store as the services see it: MongoDB's outages leave it as Core's StoreUnavailableException.</summary>
+    private static TStore Guarded<TStore>(TStore store) where TStore : class =>
+        Registry.Core.Common.StoreOutages<TStore>.Wrap(store, MongoFaults.Translate);
 }

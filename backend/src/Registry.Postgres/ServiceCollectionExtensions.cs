@@ -26,15 +26,22 @@ public static class ServiceCollectionExtensions
             services.AddHostedService<FeatureChangeListener>();
         }
         services.AddSingleton(sp => new PostgresFeatureStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<FeatureDefinitionCache>()));
-        services.AddSingleton<IFeatureStore>(sp => sp.GetRequiredService<PostgresFeatureStore>());
-        services.AddSingleton<IVersionStore>(sp => sp.GetRequiredService<PostgresFeatureStore>());
-        services.AddSingleton<Registry.Core.Usage.IUsageStore>(sp =>
-            new PostgresUsageStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<FeatureDefinitionCache>()));
-        services.AddSingleton<Registry.Core.Lineage.ILineageStore, PostgresLineageStore>();
-        services.AddSingleton<Registry.Core.FeatureSets.IFeatureSetStore, PostgresFeatureSetStore>();
-        services.AddSingleton<Registry.Core.Auth.IApiKeyStore, PostgresApiKeyStore>();
-        services.AddSingleton<Registry.Core.Snapshots.ISnapshotStore, PostgresSnapshotStore>();
+        services.AddSingleton(sp => Guarded<IFeatureStore>(sp, sp.GetRequiredService<PostgresFeatureStore>()));
+        services.AddSingleton(sp => Guarded<IVersionStore>(sp, sp.GetRequiredService<PostgresFeatureStore>()));
+        services.AddSingleton(sp => Guarded<Registry.Core.Usage.IUsageStore>(sp,
+            new PostgresUsageStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<FeatureDefinitionCache>())));
+        services.AddSingleton(sp => Guarded<Registry.Core.Lineage.ILineageStore>(sp, ActivatorUtilities.CreateInstance<PostgresLineageStore>(sp)));
+        services.AddSingleton(sp => Guarded<Registry.Core.FeatureSets.IFeatureSetStore>(sp, ActivatorUtilities.CreateInstance<PostgresFeatureSetStore>(sp)));
+        services.AddSingleton(sp => Guarded<Registry.Core.Auth.IApiKeyStore>(sp, ActivatorUtilities.CreateInstance<PostgresApiKeyStore>(sp)));
+        services.AddSingleton(sp => Guarded<Registry.Core.Snapshots.ISnapshotStore>(sp, ActivatorUtilities.CreateInstance<PostgresSnapshotStore>(sp)));
         return services;
+    }
+
+    /// <summary>The store as the services see it: PostgreSQL's outages leave it as Core's StoreUnavailableException.</summary>
+    private static TStore Guarded<TStore>(IServiceProvider sp, TStore store) where TStore : class
+    {
+        var dataSource = sp.GetRequiredService<NpgsqlDataSource>();
+        return Registry.Core.Common.StoreOutages<TStore>.Wrap(store, e => PostgresFaults.Translate(e, dataSource));
     }
 }
 

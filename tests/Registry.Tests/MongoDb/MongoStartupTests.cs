@@ -104,7 +104,7 @@ public sealed partial class MongoStartupTests
         Assert.True(MongoFaults.IsDuplicateKey(new InvalidOperationException("wrapped", onName)));
         Assert.False(MongoFaults.IsDuplicateKey(Command(2, "BadValue", "bad")));
         Assert.False(MongoFaults.IsUnavailable(onName));
-        Assert.False(DatabaseUnavailable.Is(onName)); // a 409 from the store, never a 503
+        Assert.Null(MongoFaults.Translate(onName)); // a 409 from the store, never a 503
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed partial class MongoStartupTests
         var conflict = Command(112, "WriteConflict", "Write conflict during plan execution", "TransientTransactionError");
         Assert.True(MongoFaults.IsWriteConflict(conflict));
         Assert.False(MongoFaults.IsUnavailable(conflict));
-        Assert.False(DatabaseUnavailable.Is(conflict));
+        Assert.Null(MongoFaults.Translate(conflict));
         Assert.False(MongoFaults.IsWriteConflict(Command(2, "BadValue", "bad")));
     }
 
@@ -122,13 +122,13 @@ public sealed partial class MongoStartupTests
     {
         var selection = new TimeoutException("A timeout occurred after 5000ms selecting a server using CompositeServerSelector. Client view of cluster state is { Type : \"ReplicaSet\", Servers : [] }.");
         Assert.True(MongoFaults.IsUnavailable(selection));
-        Assert.True(DatabaseUnavailable.Is(selection));
+        Assert.Same(selection, MongoFaults.Translate(selection)?.InnerException);
         var lost = new MongoConnectionException(Connection, "An exception occurred while receiving a message from the server.", new IOException("reset"));
         Assert.True(MongoFaults.IsUnavailable(lost));
-        Assert.True(DatabaseUnavailable.Is(lost));
+        Assert.Same(lost, MongoFaults.Translate(lost)?.InnerException);
         var steppedDown = Command(189, "PrimarySteppedDown", "primary stepped down");
         Assert.True(MongoFaults.IsUnavailable(steppedDown));
-        Assert.True(DatabaseUnavailable.Is(steppedDown));
+        Assert.Same(steppedDown, MongoFaults.Translate(steppedDown)?.InnerException);
         Assert.False(MongoFaults.IsUnavailable(new InvalidOperationException("a bug")));
     }
 

@@ -1,5 +1,4 @@
 using DuckDB.NET.Data;
-using Registry.Api.Infrastructure;
 using Registry.DuckDb;
 
 namespace Registry.Tests.Reliability;
@@ -21,7 +20,7 @@ public sealed class FaultClassificationTests
 
         var syntax = Assert.Throws<DuckDBException>(() => c.Execute("SELEC 1"));
         Assert.False(DuckDbFaults.IsOutage(syntax), syntax.Message);
-        Assert.False(DatabaseUnavailable.Is(syntax));
+        Assert.False(Registry.Postgres.PostgresFaults.IsUnavailable(syntax));
         var missing = Assert.Throws<DuckDBException>(() => c.Execute("SELECT * FROM no_such_table"));
         Assert.False(DuckDbFaults.IsOutage(missing), missing.Message);
     }

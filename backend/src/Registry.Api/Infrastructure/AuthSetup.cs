@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Core.Auth;
+using Registry.Core.Common;
 
 namespace Registry.Api.Infrastructure;
 
@@ -116,7 +117,7 @@ internal sealed class AuthStartupReport(
             await using var scope = scopes.CreateAsyncScope();
             anyKey = await scope.ServiceProvider.GetRequiredService<ApiKeyService>().AnyActiveAsync(cancellationToken);
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or MongoDB.Driver.MongoException or TimeoutException)
+        catch (StoreUnavailableException)
         {
             return; // the database is unreachable: nothing useful to say about keys now
         }

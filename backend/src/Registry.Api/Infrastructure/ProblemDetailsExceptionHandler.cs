@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using Registry.Api.Operations;
 using Registry.Core.Common;
 
@@ -51,12 +50,6 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
                 Title = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "Bad request.",
                 Detail = e.Message,
             },
-            _ when DatabaseUnavailable.Is(exception) => new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The registry database is unavailable.",
-                Detail = "Retry shortly.",
-            },
             _ => null,
         };
 
@@ -74,8 +67,6 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
         {
             logger.DatabaseUnavailable(exception, context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "5";
-            // Pooled connections opened before an outage are dead: drop them, so recovery does not wait for each to fail.
-            if (DatabaseUnavailable.Is(exception)) context.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
         }
 
         context.Response.StatusCode = problem.Status!.Value;
@@ -112,32 +103,6 @@ internal sealed class ProblemDetailsExceptionHandler(IProblemDetailsService prob
     {
         foreach (var (key, value) in e.Extensions) problem.Extensions[key] = value;
         return problem;
-    }
-}
-
-/// <summary>
-/// The registry database is down, restarting or unreachable (not a bug, not bad input). PostgreSQL: Npgsql's transient
-/// failures, connection exceptions (SQLSTATE class 08), administrator shutdown or a server still starting (57P01-57P03),
-/// and the socket errors and timeouts beneath them. MongoDB: what <see cref="Registry.MongoDb.MongoFaults.IsUnavailable"/>
-/// says (no server selected in time, connection lost, no primary). Answered with 503 and Retry-After.
-/// </summary>
-internal static class DatabaseUnavailable
-{
-    public static bool Is(Exception exception)
-    {
-        if (Registry.MongoDb.MongoFaults.IsUnavailable(exception)) return true;
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case PostgresException p when p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState is "57P01" or "57P02" or "57P03":
-                case NpgsqlException { IsTransient: true }:
-                case System.Net.Sockets.SocketException:
-                case TimeoutException:
-                    return true;
-            }
-        }
-        return false;
     }
 }
 

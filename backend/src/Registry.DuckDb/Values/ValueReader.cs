@@ -22,7 +22,7 @@ internal sealed class ValueReader(DuckDbDatabase db, StagingArea staging, ValueT
         while (reader.Read())
         {
             ct.ThrowIfCancellationRequested();
-            yield return new ValueRow(reader.GetString(0), reader.GetTimestamp(1), reader.GetValueOrNull(2), reader.GetString(3), reader.GetTimestamp(4));
+            yield return Row(reader);
             // The rows are already in memory (a materialized result); yielding now and then lets the response stream
             // flush without holding a thread for the whole read.
             if (++n % 4096 == 0) await Task.Yield();
@@ -68,18 +68,47 @@ internal sealed class ValueReader(DuckDbDatabase db, StagingArea staging, ValueT
         finally { c.Execute($"DROP TABLE IF EXISTS {ValueSql.Temp(export)}"); }
     }
 
-    /// <summary>The newest value per entity: primary-key lookups on the feature's latest-value table.</summary>
+    /// <summary>
+    /// The newest value per entity, ordered by entity id: from the cache when the feature has not changed since it was
+    /// read, else from the feature's latest-value table (a primary-key lookup for one entity).
+    /// </summary>
     public IReadOnlyList<ValueRow> Latest(ValueTable table, int contractMajor, IReadOnlyList<string> entityIds)
     {
-        using var c = db.Rent();
+        var generation = latest.Generation(table.FeatureName);
         var rows = new List<ValueRow>(entityIds.Count);
-        if (!tables.Exists(c, table)) return rows;
-        using var r = entityIds.Count == 1
-            ? c.Query(ValueSql.LatestOne(table), contractMajor, entityIds[0])
-            : c.Query(ValueSql.LatestMany(table), contractMajor, ValueSql.JsonList(entityIds));
-        while (r.Read()) rows.Add(new ValueRow(r.GetString(0), r.GetTimestamp(1), r.GetValueOrNull(2), r.GetString(3), r.GetTimestamp(4)));
+        List<string>? misses = null;
+        foreach (var entity in entityIds)
+        {
+            if (!latest.TryGet(table.FeatureName, contractMajor, entity, generation, out var cached, out _)) (misses ??= []).Add(entity);
+            else if (cached is not null) rows.Add(cached);
+        }
+        if (misses is null) return Sorted(rows);
+        using var c = db.Rent();
+        if (!tables.Exists(c, table)) return Sorted(rows);
+        var found = new Dictionary<string, ValueRow>(StringComparer.Ordinal);
+        using (var r = misses.Count == 1
+                   ? c.Query(ValueSql.LatestOne(table), contractMajor, misses[0])
+                   : c.Query(ValueSql.LatestMany(table), contractMajor, ValueSql.JsonList(misses)))
+        {
+            while (r.Read()) found[r.GetString(0)] = Row(r);
+        }
+        foreach (var entity in misses)
+        {
+            var row = found.GetValueOrDefault(entity);
+            latest.Set(table.FeatureName, contractMajor, entity, generation, row);
+            if (row is not null) rows.Add(row);
+        }
+        return Sorted(rows);
+    }
+
+    private static List<ValueRow> Sorted(List<ValueRow> rows)
+    {
+        if (rows.Count > 1) rows.Sort((a, b) => string.CompareOrdinal(a.EntityId, b.EntityId));
         return rows;
     }
+
+    private static ValueRow Row(DuckDB.NET.Data.DuckDBDataReader r) =>
+        new(r.GetString(0), r.GetTimestamp(1), r.GetValueOrNull(2), r.GetString(3), r.GetTimestamp(4));
 
     /// <summary>One vector per entity; each value from the cache when the feature has not changed since it was read.</summary>
     public IReadOnlyList<LatestValue?[]> LatestVectors(IReadOnlyList<UpstreamInput> members, IReadOnlyList<string> entityIds, CancellationToken ct)
@@ -96,16 +125,15 @@ internal sealed class ValueReader(DuckDbDatabase db, StagingArea staging, ValueT
                 for (var i = 0; i < members.Count; i++)
                 {
                     var m = members[i];
-                    if (latest.TryGet(m.FeatureName, m.ContractMajor, entity, generations[i], out var cached)) { vector[i] = cached; continue; }
+                    if (latest.TryGet(m.FeatureName, m.ContractMajor, entity, generations[i], out _, out var cached)) { vector[i] = cached; continue; }
                     c ??= db.Rent();
-                    LatestValue? found = null;
+                    ValueRow? found = null;
                     if (tables.Exists(c, m.Table))
                     {
                         using var r = c.Query(ValueSql.LatestOne(m.Table), m.ContractMajor, entity);
-                        if (r.Read()) found = new LatestValue(r.GetTimestamp(1), r.GetValueOrNull(2));
+                        if (r.Read()) found = Row(r);
                     }
-                    latest.Set(m.FeatureName, m.ContractMajor, entity, generations[i], found);
-                    vector[i] = found;
+                    vector[i] = latest.Set(m.FeatureName, m.ContractMajor, entity, generations[i], found);
                 }
                 vectors.Add(vector);
             }
