@@ -334,3 +334,32 @@ internal sealed class OneOfResponsesFilter : IOperationFilter
         response.Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = schema } };
     }
 }
+
+/// <summary>
+/// References wrapped in a one-schema `allOf` (UseAllOfToExtendReferenceSchemas) are unwrapped unless they are nullable;
+/// a nullable one states its `type` beside `nullable`, as OpenAPI 3.0 requires (a raw feature's transformation:
+/// `type: object, nullable: true, allOf: [$ref]`), so that validators and linters read it the same way.
+/// </summary>
+internal sealed class ReferenceWrapperFilter : IDocumentFilter
+{
+    public void Apply(OpenApiDocument document, DocumentFilterContext context)
+    {
+        if (document.Components?.Schemas is not { } schemas) return;
+        foreach (var schema in schemas.Values.OfType<OpenApiSchema>())
+        {
+            if (schema.Properties is not { Count: > 0 } properties) continue;
+            foreach (var (name, property) in properties.ToList())
+            {
+                if (property is not OpenApiSchema { AllOf.Count: 1 } wrapper || wrapper.AllOf[0] is not OpenApiSchemaReference reference) continue;
+                var nullable = wrapper.Type is { } type && type.HasFlag(JsonSchemaType.Null);
+                if (!nullable)
+                {
+                    properties[name] = reference;
+                    continue;
+                }
+                var target = reference.Reference.Id is { } id && schemas.TryGetValue(id, out var found) ? found.Type : null;
+                wrapper.Type = (target ?? JsonSchemaType.Object) | JsonSchemaType.Null;
+            }
+        }
+    }
+}

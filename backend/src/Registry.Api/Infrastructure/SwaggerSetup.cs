@@ -43,6 +43,7 @@ public static class SwaggerSetup
             options.SchemaFilter<ProblemSchemaFilter>();
             options.DocumentFilter<TagOrderFilter>();
             options.DocumentFilter<RequiredResponsePropertiesFilter>();
+            options.DocumentFilter<ReferenceWrapperFilter>();
         });
         return services;
     }
