@@ -207,9 +207,9 @@ public sealed partial class LineageTextTests(RegistryApiFactory factory) : IClas
         Assert.StartsWith("digraph lineage {", (string)ok["text/vnd.graphviz"]!["example"]!);
         var format = doc["paths"]!["/api/v1/features/{feature_name}/lineage"]!["get"]!["parameters"]!.AsArray()
             .Single(p => (string)p!["name"]! == "format")!;
-        var schema = format["schema"]!["$ref"] is { } reference
-            ? doc["components"]!["schemas"]![((string)reference!).Split('/')[^1]]!
-            : format["schema"]!;
+        // A reference, or (with a description or default beside it) a one-schema allOf around it.
+        var reference = format["schema"]!["$ref"] ?? format["schema"]!["allOf"]?[0]?["$ref"];
+        var schema = reference is not null ? doc["components"]!["schemas"]![((string)reference!).Split('/')[^1]]! : format["schema"]!;
         Assert.Equal(["dot", "json", "mermaid"], schema["enum"]!.AsArray().Select(v => (string)v!).Order());
     }
 }

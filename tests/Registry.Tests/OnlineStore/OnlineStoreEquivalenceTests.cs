@@ -125,16 +125,21 @@ public sealed class OnlineStoreEquivalenceTests(OnlineStoreApis apis) : IClassFi
         await AssertSameLatestAsync("eq_float", version: "1.0.0"); // contract 1 still readable by version
         await AssertSameVectorsAsync("eq_set", "2.0.0");
 
-        // Rolled back across the major: 2.0.1 restores 1.0.0, so contract 1 is current again, with its old latest values.
+        // Rolled back across the major: the rollback is itself breaking (ADR 0027), 3.0.0 with contract 3 of its own, so
+        // both set versions drift and contract 3 starts empty on both processes; contract 1 stays readable by version.
         await (await _owner.PostAsync($"{FeatureApi.Url}/eq_float/rollback?target_version=1.0.0",
             HttpJson.Json("""{"created_by": "on-call", "reason": "2.0.0 broke the model"}"""))).ExpectAsync(201);
         await AssertBothAsync($"{FeatureSetApi.Url}/eq_set/versions/2.0.0/online?entity_id=ent_0001", 409);
-        await AssertBothAsync($"{FeatureSetApi.Url}/eq_set/versions/1.0.0/online?entity_id=ent_0001", 200);
+        await AssertBothAsync($"{FeatureSetApi.Url}/eq_set/versions/1.0.0/online?entity_id=ent_0001", 409);
+        await AssertSameLatestAsync("eq_float", version: "1.0.0");
+        await IngestGeneratedAsync("eq_float", "float", seed: 7, version: "3.0.0");
+        await (await _owner.PublishSetVersionAsync("eq_set", FeatureSetApi.NewVersion("3.0.0", [.. names.Select(n => n == "eq_float" ? $"{n}@3.0.0" : $"{n}@1.0.0")])))
+            .ExpectAsync(201);
         await AssertSameLatestAsync("eq_float");
-        await AssertSameVectorsAsync("eq_set", "1.0.0");
+        await AssertSameVectorsAsync("eq_set", "3.0.0");
         var latest = await Replica.GetJsonAsync($"{ValuesUrl("eq_float")}/latest?entity_id=ent_0001&entity_id=ent_0002&entity_id=ent_0003");
-        Assert.Equal(1, (int)latest["contract_major"]!);
-        Assert.All(latest["values"]!.AsArray(), v => Assert.Equal("1.0.0", (string)v!["feature_version"]!));
+        Assert.Equal(3, (int)latest["contract_major"]!);
+        Assert.All(latest["values"]!.AsArray(), v => Assert.Equal("3.0.0", (string)v!["feature_version"]!));
     }
 
     [Fact]
