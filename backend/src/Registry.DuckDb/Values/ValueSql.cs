@@ -64,11 +64,6 @@ internal static class ValueSql
         CREATE INDEX IF NOT EXISTS {Q(t.FeatureName + "#entity")} ON {Latest(t)} (entity_id);
         """;
 
-    public const string Columns = """
-        SELECT column_name, data_type FROM information_schema.columns
-        WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position
-        """;
-
     /// <summary>What occupies schema.name in the values database: TABLE or VIEW (nothing else can be created there).</summary>
     public const string ObjectType = """
         SELECT CASE WHEN table_type = 'VIEW' THEN 'VIEW' ELSE 'TABLE' END FROM information_schema.tables

@@ -12,6 +12,13 @@ namespace Registry.DuckDb.Values;
 internal sealed class ValueTables(ValueStoreOptions options, LatestCache latest)
 {
     private readonly ConcurrentDictionary<string, bool> _ready = new(StringComparer.Ordinal);
+    private readonly ValueCatalog _catalog = new();
+    private int _ddlRuns;
+
+    /// <summary>How many times this instance ran a feature's table DDL (what opening a file again must not need).</summary>
+    public int DdlRuns => _ddlRuns;
+
+    public ValueCatalog Catalog => _catalog;
 
     /// <summary>DDL runs one statement at a time: DuckDB's catalog writes conflict when two transactions change it at once.</summary>
     private static readonly SemaphoreSlim Ddl = new(1, 1);
@@ -20,10 +27,7 @@ internal sealed class ValueTables(ValueStoreOptions options, LatestCache latest)
     public bool Exists(DuckDbSession c, ValueTable t)
     {
         if (_ready.ContainsKey(t.QualifiedName)) return true;
-        using (var r = c.Query(ValueSql.Columns, t.Schema, t.Table))
-        {
-            if (!r.Read()) return false;
-        }
+        if (_catalog.Find(c, t.Schema, t.Table) is null) return false;
         Ensure(c, t);
         return true;
     }
@@ -36,25 +40,30 @@ internal sealed class ValueTables(ValueStoreOptions options, LatestCache latest)
         if (DuckDbNames.ReservedSchemas.Contains(t.Schema))
             throw new ConflictException("The feature's DuckDB table is in a reserved schema.",
                 $"'{t.FeatureName}' stores its values in {t.QualifiedName}, a schema the engine or the registry uses; an operator must move its values to {DuckDbNames.TableOf(t.FeatureName)}.");
+        // Both tables already there in the right shape (every feature of a file opened again): no DDL, no catalog query.
+        if (_catalog.Find(c, t.Schema, t.Table) is { IsView: false } known && known.Columns.SequenceEqual(Expected(t))
+            && _catalog.Find(c, ValueSql.LatestSchema, t.FeatureName) is { IsView: false })
+        {
+            _ready[t.QualifiedName] = true;
+            return;
+        }
         Ddl.Wait();
         try
         {
+            // Asked of the engine, not the catalog kept here: DDL is rare, and this check is what refuses an object the
+            // registry did not make.
             if (ObjectType(c, t.Schema, t.Table) is "VIEW")
                 throw new ConflictException("The feature's DuckDB table name is taken.",
                     $"{t.QualifiedName} is a view the registry did not create as this feature's table; an operator must drop it.");
-            bool latestExisted;
-            using (var r = c.Query(ValueSql.Columns, ValueSql.LatestSchema, t.FeatureName)) latestExisted = r.Read();
+            var latestExisted = _catalog.Find(c, ValueSql.LatestSchema, t.FeatureName) is not null;
+            _ddlRuns++;
             c.Execute(ValueSql.CreateTables(t));
-            var columns = new List<string>();
-            using (var r = c.Query(ValueSql.Columns, t.Schema, t.Table))
-            {
-                while (r.Read()) columns.Add($"{r.GetString(0)} {r.GetString(1)}");
-            }
-            string[] expected = ["entity_id VARCHAR", "event_ts TIMESTAMP", $"value {ValueSql.ColumnType(t.DataType)}", "feature_version VARCHAR",
-                "contract_major INTEGER", "ingested_at TIMESTAMP", "batch_id UUID"];
-            if (!columns.SequenceEqual(expected))
+            _catalog.TableChanged(c, t.Schema, t.Table);
+            _catalog.TableChanged(c, ValueSql.LatestSchema, t.FeatureName);
+            var columns = _catalog.Find(c, t.Schema, t.Table)!.Columns;
+            if (!columns.SequenceEqual(Expected(t)))
                 throw new ConflictException("The DuckDB table has another shape.",
-                    $"{t.QualifiedName} exists with columns ({string.Join(", ", columns)}); the registry needs ({string.Join(", ", expected)}). " +
+                    $"{t.QualifiedName} exists with columns ({string.Join(", ", columns)}); the registry needs ({string.Join(", ", Expected(t))}). " +
                     "Point duckdb_table at a new table, or migrate that one.");
             // The latest-value table is derived; rebuild it if it is missing (a restored backup of the values alone).
             if (!latestExisted)
@@ -75,6 +84,10 @@ internal sealed class ValueTables(ValueStoreOptions options, LatestCache latest)
         return r.Read() ? r.GetString(0) : null;
     }
 
+    private static string[] Expected(ValueTable t) =>
+        ["entity_id VARCHAR", "event_ts TIMESTAMP", $"value {ValueSql.ColumnType(t.DataType)}", "feature_version VARCHAR",
+            "contract_major INTEGER", "ingested_at TIMESTAMP", "batch_id UUID"];
+
     public void CreateView(DuckDbSession c, string schema, string view, string sql, IReadOnlyList<UpstreamInput> upstream, CancellationToken ct)
     {
         foreach (var u in upstream) Ensure(c, u.Table);
@@ -90,6 +103,7 @@ internal sealed class ValueTables(ValueStoreOptions options, LatestCache latest)
             // Binding the view runs no query, but a hostile one can still make binding slow: it gets the same limits.
             SqlLimits.Run(c, options, () =>
                 c.Execute($"CREATE OR REPLACE VIEW {ValueSql.Q(schema)}.{ValueSql.Q(view)} AS SELECT entity_id, event_ts, value FROM {source}"), ct);
+            _catalog.ViewCreated(c, schema, view);
         }
         finally { Ddl.Release(); }
     }
