@@ -29,7 +29,21 @@ internal static class OnlineEncoding
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public static RedisKey Key(string prefix, string feature, int contractMajor, string entity) =>
-        Utf8.GetBytes(string.Concat(prefix, "v:", feature, ":", contractMajor.ToString(CultureInfo.InvariantCulture), ":", entity));
+        Key(KeyStart(prefix, feature, contractMajor), Utf8.GetBytes(entity));
+
+    /// <summary>Everything of a key before the entity: made once per member when a request names many entities.</summary>
+    public static byte[] KeyStart(string prefix, string feature, int contractMajor) =>
+        Utf8.GetBytes(string.Concat(prefix, "v:", feature, ":", contractMajor.ToString(CultureInfo.InvariantCulture), ":"));
+
+    public static byte[] EntityBytes(string entity) => Utf8.GetBytes(entity);
+
+    public static RedisKey Key(byte[] start, byte[] entity)
+    {
+        var key = new byte[start.Length + entity.Length];
+        start.CopyTo(key, 0);
+        entity.CopyTo(key, start.Length);
+        return key;
+    }
 
     public static RedisKey Complete(string prefix) => prefix + "complete";
 
@@ -53,26 +67,39 @@ internal static class OnlineEncoding
         return sb.ToString();
     }
 
-    /// <summary>The stored value of <paramref name="entity"/>, or null when the text is not one of ours.</summary>
-    public static ValueRow? Decode(string entity, string text)
+    /// <summary>The stored value of <paramref name="entity"/>, or null when the bytes are not one of ours.</summary>
+    public static ValueRow? Decode(string entity, ReadOnlySpan<byte> stored) =>
+        TryParse(stored, out var ev, out var ing, out var version, out var value)
+            ? new ValueRow(entity, Instant(ev), value, Utf8.GetString(stored.Slice(version.Start, version.Length)), Instant(ing))
+            : null;
+
+    /// <summary>What a vector needs (event time and value), read from the stored bytes without making their text.</summary>
+    public static LatestValue? DecodeLatest(ReadOnlySpan<byte> stored) =>
+        TryParse(stored, out var ev, out _, out _, out var value) ? new LatestValue(Instant(ev), value) : null;
+
+    private static bool TryParse(ReadOnlySpan<byte> b, out long ev, out long ing, out (int Start, int Length) version, out object? value)
     {
-        if (text.Length < OrderLength + 3 || text[18] != '|' || text[OrderLength] != '|') return null;
-        var versionEnd = text.IndexOf('|', OrderLength + 1);
-        if (versionEnd < 0 || versionEnd + 1 >= text.Length) return null;
-        if (!long.TryParse(text.AsSpan(0, 18), NumberStyles.None, CultureInfo.InvariantCulture, out var ev)
-            || !long.TryParse(text.AsSpan(19, 18), NumberStyles.None, CultureInfo.InvariantCulture, out var ing)) return null;
-        var payload = text.AsSpan(versionEnd + 2);
-        object? value = text[versionEnd + 1] switch
+        (ev, ing, version, value) = (0, 0, default, null);
+        if (b.Length < OrderLength + 3 || b[18] != '|' || b[OrderLength] != '|') return false;
+        var versionEnd = b[(OrderLength + 1)..].IndexOf((byte)'|');
+        if (versionEnd < 0) return false;
+        versionEnd += OrderLength + 1;
+        if (versionEnd + 1 >= b.Length) return false;
+        if (!long.TryParse(b[..18], NumberStyles.None, CultureInfo.InvariantCulture, out ev)
+            || !long.TryParse(b.Slice(19, 18), NumberStyles.None, CultureInfo.InvariantCulture, out ing)) return false;
+        version = (OrderLength + 1, versionEnd - OrderLength - 1);
+        var payload = b[(versionEnd + 2)..];
+        value = b[versionEnd + 1] switch
         {
-            'n' => null,
-            'd' => double.Parse(payload, NumberStyles.Float, CultureInfo.InvariantCulture),
-            'i' => long.Parse(payload, NumberStyles.Integer, CultureInfo.InvariantCulture),
-            'b' => payload is "1",
-            't' => Instant(long.Parse(payload, NumberStyles.Integer, CultureInfo.InvariantCulture)),
-            's' => payload.ToString(),
+            (byte)'n' => null,
+            (byte)'d' => double.Parse(payload, NumberStyles.Float, CultureInfo.InvariantCulture),
+            (byte)'i' => long.Parse(payload, NumberStyles.Integer, CultureInfo.InvariantCulture),
+            (byte)'b' => payload.SequenceEqual("1"u8),
+            (byte)'t' => Instant(long.Parse(payload, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+            (byte)'s' => Utf8.GetString(payload),
             _ => throw new FormatException("Unknown value tag in the online store."),
         };
-        return new ValueRow(entity, Instant(ev), value, text[(OrderLength + 1)..versionEnd], Instant(ing));
+        return true;
     }
 
     public static long Micros(DateTimeOffset t) => t.UtcTicks / 10;

@@ -107,13 +107,14 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
     public async Task<IReadOnlyList<ValueRow>> LatestAsync(string featureName, int contractMajor, IReadOnlyList<string> entityIds, CancellationToken ct)
     {
         var keys = new RedisKey[entityIds.Count + 1];
-        for (var i = 0; i < entityIds.Count; i++) keys[i] = OnlineEncoding.Key(_prefix, featureName, contractMajor, entityIds[i]);
+        var start = OnlineEncoding.KeyStart(_prefix, featureName, contractMajor);
+        for (var i = 0; i < entityIds.Count; i++) keys[i] = OnlineEncoding.Key(start, OnlineEncoding.EntityBytes(entityIds[i]));
         var values = await GetAsync(keys);
         var rows = new List<ValueRow>(entityIds.Count);
         for (var i = 0; i < entityIds.Count; i++)
         {
             if (values[i].IsNull) continue;
-            if (OnlineEncoding.Decode(entityIds[i], values[i].ToString()) is { } row) rows.Add(row);
+            if (OnlineEncoding.Decode(entityIds[i], ((ReadOnlyMemory<byte>)values[i]).Span) is { } row) rows.Add(row);
         }
         RegistryMetrics.OnlineRead(rows.Count, entityIds.Count - rows.Count);
         // The owner's latest read answers in DuckDB's entity order (ORDER BY entity_id: UTF-8 bytes, i.e. code points); so does this one.
@@ -126,9 +127,14 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
     {
         var m = members.Count;
         var keys = new RedisKey[entityIds.Count * m + 1];
+        // Each member's key start and each entity's bytes are made once, not once per key.
+        var starts = new byte[m][];
+        for (var i = 0; i < m; i++) starts[i] = OnlineEncoding.KeyStart(_prefix, members[i].FeatureName, members[i].ContractMajor);
         for (var e = 0; e < entityIds.Count; e++)
-        for (var i = 0; i < m; i++)
-            keys[e * m + i] = OnlineEncoding.Key(_prefix, members[i].FeatureName, members[i].ContractMajor, entityIds[e]);
+        {
+            var entity = OnlineEncoding.EntityBytes(entityIds[e]);
+            for (var i = 0; i < m; i++) keys[e * m + i] = OnlineEncoding.Key(starts[i], entity);
+        }
         var values = await GetAsync(keys);
         var vectors = new List<LatestValue?[]>(entityIds.Count);
         long hits = 0;
@@ -138,8 +144,8 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
             for (var i = 0; i < m; i++)
             {
                 var v = values[e * m + i];
-                if (v.IsNull || OnlineEncoding.Decode(entityIds[e], v.ToString()) is not { } row) continue;
-                vector[i] = new LatestValue(row.EventTs, row.Value);
+                if (v.IsNull || OnlineEncoding.DecodeLatest(((ReadOnlyMemory<byte>)v).Span) is not { } latest) continue;
+                vector[i] = latest;
                 hits++;
             }
             vectors.Add(vector);

@@ -78,6 +78,16 @@ public sealed class OnlineKeyTests
         await store.WriteAsync("rt", rows, default);
         var read = await store.LatestAsync("rt", 1, [.. rows.Select(r => r.EntityId)], default);
         foreach (var row in rows) Assert.Equal(row.Value, Assert.Single(read, r => r.EntityId == row.EntityId).Value);
+        // Vectors decode the same bytes by their own path (no text made): the same values, event times and missing members.
+        var member = new UpstreamInput("rt", new ValueTable("rt", ValueTable.DefaultSchema, "rt", Registry.Core.Features.DataType.Float), 1);
+        var absent = new UpstreamInput("rt_absent", new ValueTable("rt_absent", ValueTable.DefaultSchema, "rt_absent", Registry.Core.Features.DataType.Float), 1);
+        var vectors = await store.LatestVectorsAsync([member, absent], [.. rows.Select(r => r.EntityId)], default);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(rows[i].Value, vectors[i][0]!.Value.Value);
+            Assert.Equal(rows[i].EventTs, vectors[i][0]!.Value.EventTs);
+            Assert.Null(vectors[i][1]);
+        }
 
         // Newest = greatest event time, then greatest ingestion time; older writes arriving later change nothing.
         OnlineRow At(int eventMinutes, int ingestMinutes, double v) => new("w", 1, T0.AddMinutes(eventMinutes), v, "1.0.0", T0.AddMinutes(ingestMinutes));
