@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using DuckDB.NET.Data;
 using DuckDB.NET.Native;
 using Registry.Core.Common;
@@ -36,19 +35,8 @@ internal static class DuckDbFaults
         catch (DuckDBException e) when (IsOutage(e)) { throw Translate(e); }
     }
 
-    public static async IAsyncEnumerable<T> Guard<T>(IAsyncEnumerable<T> rows, [EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await using var e = rows.GetAsyncEnumerator(ct);
-        while (true)
-        {
-            try
-            {
-                if (!await e.MoveNextAsync()) yield break;
-            }
-            catch (DuckDBException x) when (IsOutage(x)) { throw Translate(x); }
-            yield return e.Current;
-        }
-    }
+    public static IAsyncEnumerable<T> Guard<T>(IAsyncEnumerable<T> rows, CancellationToken ct = default) =>
+        StoreOutages.Stream(rows, TranslateAny, ct);
 
     /// <summary>Statements that may run long: on the thread pool, not on the caller's; the work wires the token to DuckDB's interrupt.</summary>
     public static async Task<TResult> Offload<TResult>(Func<TResult> work, CancellationToken ct)

@@ -16,6 +16,11 @@ public static class StoreOutages
     /// <summary><paramref name="translate"/> returns the error to throw instead, or null when the exception is not an outage.</summary>
     public static TStore Wrap<TStore>(TStore inner, Func<Exception, StoreUnavailableException?> translate) where TStore : class =>
         StoreOutageProxy<TStore>.Create(inner, translate);
+
+    /// <summary>The rows of <paramref name="rows"/>, with an outage while reading them translated as <see cref="Wrap"/> does.</summary>
+    public static IAsyncEnumerable<T> Stream<T>(IAsyncEnumerable<T> rows, Func<Exception, StoreUnavailableException?> translate,
+        CancellationToken ct = default) =>
+        StoreOutageProxy<object>.Stream(rows, translate, ct);
 }
 
 /// <summary>The proxy behind <see cref="StoreOutages.Wrap"/>; public only because DispatchProxy requires it.</summary>
@@ -95,7 +100,7 @@ public class StoreOutageProxy<TStore> : DispatchProxy where TStore : class
     private static object? WatchStream<T>(object? result, Func<Exception, Exception?> translate) =>
         result is IAsyncEnumerable<T> rows ? Stream(rows, translate) : result;
 
-    private static async IAsyncEnumerable<T> Stream<T>(IAsyncEnumerable<T> rows, Func<Exception, Exception?> translate,
+    internal static async IAsyncEnumerable<T> Stream<T>(IAsyncEnumerable<T> rows, Func<Exception, Exception?> translate,
         [EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var e = rows.GetAsyncEnumerator(ct);
