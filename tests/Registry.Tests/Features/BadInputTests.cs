@@ -4,7 +4,7 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Features;
 
 /// <summary>Every kind of bad input is a 400 problem whose errors map names the snake_case field.</summary>
-public sealed class BadInputTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class BadInputTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 
