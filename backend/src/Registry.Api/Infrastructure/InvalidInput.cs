@@ -76,7 +76,7 @@ internal static class InvalidInput
     /// <summary>
     /// What went wrong, from the framework's structure: System.Text.Json's exception (its Path, its position, whether a
     /// reader error lies under it, our own converters' exception types) read against the serializer's contract of the
-    /// body type (which member is at that path, of which type); MVC's own messages are ours already (MessageTexts).
+    /// body type (which member is at that path, of which type); MVC's own messages are ours already (UseOwnTexts).
     /// </summary>
     private static (string Field, string Message) Describe(string key, ModelError error, Type? body, JsonSerializerOptions json)
     {
