@@ -7,7 +7,7 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Auth;
 
 /// <summary>Keys through their life: created (secret shown once), used, listed, read, revoked, refused.</summary>
-public sealed class ApiKeyLifecycleTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class ApiKeyLifecycleTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private const string Url = "/api/v1/api-keys";
     private readonly HttpClient _admin = api.CreateClient();

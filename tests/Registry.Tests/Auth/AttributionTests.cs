@@ -8,7 +8,7 @@ namespace Registry.Tests.Auth;
 /// Who made a change is not forgeable (ADR 0029): `created_by` is free text that defaults to the calling key's name,
 /// and `created_by_key` is the calling key's id, recorded by the server whatever the client sends.
 /// </summary>
-public sealed class AttributionTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class AttributionTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     [Fact]
     public async Task Versions_rollbacks_and_set_versions_record_the_calling_key_and_default_to_its_name()

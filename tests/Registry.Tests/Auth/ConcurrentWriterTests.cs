@@ -10,7 +10,7 @@ namespace Registry.Tests.Auth;
 /// Many clients doing read-modify-write at once, each sending If-Match and retrying on 412, as a client of this API
 /// should: every change survives, none overwrites another unseen.
 /// </summary>
-public sealed class ConcurrentWriterTests(RegistryApiFactory api, ITestOutputHelper output) : IClassFixture<RegistryApiFactory>
+public sealed class ConcurrentWriterTests(SharedApi api, ITestOutputHelper output) : IClassFixture<SharedApi>
 {
     private const int Writers = 10;
     private const int RoundsPerWriter = 3;

@@ -6,7 +6,7 @@ using static Registry.Tests.Infrastructure.ValueApi;
 namespace Registry.Tests.Auth;
 
 /// <summary>Every change to a resource that has an ETag honours If-Match: a stale one is a 412 and changes nothing.</summary>
-public sealed class PreconditionTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class PreconditionTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = api.CreateClient();
 

@@ -8,7 +8,7 @@ namespace Registry.Tests.Auth;
 /// Who may call what, over every operation of the OpenAPI document (so a new endpoint is covered the day it is added):
 /// without a key 401, with a key lacking the scope 403, each a problem document.
 /// </summary>
-public sealed partial class ScopeMatrixTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed partial class ScopeMatrixTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private sealed record Operation(string Method, string Path, string Id, string Scope);
 

@@ -23,7 +23,7 @@ public sealed class BrowserPerformanceGroup : ICollectionFixture<LiveApiFixture>
 /// and performance targets are judged by measurement, not by timed tests (DESIGN.md §5).
 /// </summary>
 [Collection(BrowserPerformanceGroup.Name)]
-[Trait("Category", "Performance")]
+[Trait(TestCategory.Name, TestCategory.Slow)] // a browser, over 10,000 features
 public sealed class RegistryBrowserPerformanceTests(LiveApiFixture api, ITestOutputHelper output)
 {
     private const int Catalogue = 10_000;

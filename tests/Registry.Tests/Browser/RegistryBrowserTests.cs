@@ -16,6 +16,7 @@ using static Registry.Tests.Infrastructure.ValueApi;
 namespace Registry.Tests.Browser;
 
 /// <summary>The registry browser at /ui, in headless Chromium, against the API on a real port and real data.</summary>
+[Trait(TestCategory.Name, TestCategory.Slow)] // a browser
 public sealed class RegistryBrowserTests(LiveApiFixture api, ITestOutputHelper output) : IClassFixture<LiveApiFixture>
 {
     private Task<UiSession> OpenAsync(string hash = "#/", int width = 1400, bool enterKey = true) => UiSession.OpenAsync(api, output, hash, width, enterKey);

@@ -5,7 +5,7 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Conventions;
 
 /// <summary>How every operation reads its query string (ADR 0026): one convention, checked on real requests.</summary>
-public sealed class QueryConventionTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class QueryConventionTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -5,7 +5,7 @@ using static Registry.Tests.FeatureSets.FeatureSetApi;
 namespace Registry.Tests.FeatureSets;
 
 /// <summary>Feature sets are consumers of their members: lineage and impact say which set versions include a feature.</summary>
-public sealed class FeatureSetLineageTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class FeatureSetLineageTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -6,7 +6,7 @@ using static Registry.Tests.FeatureSets.FeatureSetApi;
 namespace Registry.Tests.FeatureSets;
 
 /// <summary>Every refusal names what it refuses: the feature, the feature@version, each member's status, the field.</summary>
-public sealed class FeatureSetRefusalTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class FeatureSetRefusalTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -4,7 +4,7 @@ using static Registry.Tests.FeatureSets.FeatureSetApi;
 
 namespace Registry.Tests.FeatureSets;
 
-public sealed class FeatureSetVersionTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class FeatureSetVersionTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

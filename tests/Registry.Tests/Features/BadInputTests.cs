@@ -4,7 +4,7 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Features;
 
 /// <summary>Every kind of bad input is a 400 problem whose errors map names the snake_case field.</summary>
-public sealed class BadInputTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class BadInputTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 
@@ -61,6 +61,41 @@ public sealed class BadInputTests(RegistryApiFactory factory) : IClassFixture<Re
         var text = problem.ToJsonString();
         Assert.DoesNotContain("Registry.", text, StringComparison.Ordinal); // no .NET type names leak
         Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string, string> BindingErrors() => new()
+    {
+        // body, field, what the message says (read from System.Text.Json's exception and the contract, ADR 0039)
+        { """{"feature_name": "abc", "owner": }""", "owner", "Malformed JSON at line 1, byte 34" },
+        { "{\n  \"feature_name\": \"abc\",\n  \"owner\" \"o\"\n}", "*", "Malformed JSON at line 3" },
+        { """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "colour": "red"}""", "colour", "Unknown property 'colour'." },
+        { """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "transformation": {"transformation_type": "sql", "code": "x", "lang": "y"}}""", "transformation.lang", "Unknown property 'lang'." },
+        { """{"feature_name": "abc", "feature_name": "abd", "feature_type": "raw", "data_type": "float", "owner": "o"}""", "feature_name", "Property 'feature_name' is given more than once" },
+        { """{"feature_name": 42, "feature_type": "raw", "data_type": "float", "owner": "o"}""", "feature_name", "Expected a string." },
+        { """{"feature_name": "abc", "feature_type": 1, "data_type": "float", "owner": "o"}""", "feature_type", "Expected one of: technical_indicator, fundamental" },
+        { """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "tags": "a"}""", "tags", "Expected an array." },
+        { """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "transformation": 5}""", "transformation", "Expected an object." },
+        { """{"feature_name": "abc", "feature_type": "raw", "data_type": "float", "owner": "o", "validation_rules": [{"rule_type": "range", "is_blocking": "yes"}]}""", "validation_rules[0].is_blocking", "Expected true or false." },
+        { "[]", "body", "Expected an object." },
+        { "", "body", "A JSON request body is required." },
+    };
+
+    [Theory]
+    [MemberData(nameof(BindingErrors))]
+    public async Task Binding_errors_say_what_was_expected_at_the_field(string body, string field, string says)
+    {
+        var problem = await (await _client.PostJsonAsync(FeatureApi.Url, body)).ExpectProblemAsync(400);
+        var errors = problem["errors"]!.AsObject();
+        Assert.True(field == "*" || errors.ContainsKey(field), $"expected an error for '{field}', got {errors.ToJsonString()}");
+        var messages = errors.Where(e => field == "*" || e.Key == field).SelectMany(e => e.Value!.AsArray()).Select(m => (string)m!);
+        Assert.Contains(messages, m => m.Contains(says, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_query_value_that_does_not_convert_says_what_its_type_looks_like()
+    {
+        var problem = await (await _client.GetAsync($"{FeatureApi.Url}/bi_asof?as_of=yesterday")).ExpectProblemAsync(400);
+        Assert.Contains("ISO 8601", (string)problem["errors"]!["as_of"]![0]!, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Features;
 
-public sealed class CreateAndGetFeatureTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class CreateAndGetFeatureTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -2,7 +2,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Features;
 
-public sealed class LifecycleTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class LifecycleTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

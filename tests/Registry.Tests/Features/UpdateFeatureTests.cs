@@ -2,7 +2,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Features;
 
-public sealed class UpdateFeatureTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class UpdateFeatureTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -7,12 +7,13 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace Registry.Tests.Infrastructure;
 
 /// <summary>
-/// The real API over HTTP, on a database of its own in the shared test cluster. Authentication is on, as in production:
+/// The real API over HTTP, on a database of its own in the shared test cluster: for a test class that needs an API of
+/// its own (its own settings, counts over the whole registry); the others share one (<see cref="SharedApi"/>). Authentication is on, as in production:
 /// clients from <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/> send the bootstrap admin key
 /// (<see cref="AdminKey"/>); <see cref="CreateAnonymousClient"/> sends none and <see cref="CreateClientWithScopeAsync"/>
 /// a stored key with the given scope. Rate limits are out of the way unless a test sets them (<see cref="Settings"/>).
 /// </summary>
-public sealed class RegistryApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+public sealed class RegistryApiFactory : WebApplicationFactory<Program>, IRegistryApi, IAsyncLifetime
 {
     public const string ApiKeyHeader = "X-API-Key";
 

@@ -32,8 +32,9 @@ public static class TestHost
 }
 
 /// <summary>
-/// Test categories (xunit traits). The slow ones (real processes killed and restarted, a browser, a database outage,
-/// hostile input) carry <c>Category=Slow</c>; the inner loop runs the rest: <c>dotnet test --filter "Category!=Slow"</c>.
+/// Test categories (xunit traits). The slow ones (real processes killed and restarted, a browser, a PostgreSQL or Redis
+/// outage, hostile input at volume) carry <c>Category=Slow</c>; the inner loop runs the rest:
+/// <c>dotnet test --filter "Category!=Slow"</c>.
 /// <c>dotnet test</c> (README, CI) runs everything.
 /// </summary>
 public static class TestCategory

@@ -34,10 +34,8 @@ public static class TestRedis
     /// </summary>
     private static void RemoveLeftovers()
     {
-        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "registry-redis-*"))
+        foreach (var dir in TestProcesses.Leftovers("registry-redis-*"))
         {
-            var parts = Path.GetFileName(dir).Split('-');
-            if (parts.Length < 3 || !int.TryParse(parts[2], out var owner) || IsAlive(owner)) continue;
             try
             {
                 if (File.Exists(LocalRedisServer.PidFile(dir)) && int.TryParse(File.ReadAllText(LocalRedisServer.PidFile(dir)).Trim(), out var pid))
@@ -50,19 +48,6 @@ public static class TestRedis
             catch (InvalidOperationException) { /* exited meanwhile */ }
             try { Directory.Delete(dir, recursive: true); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 

@@ -22,10 +22,10 @@ public static class TestStore
 
     public static bool IsMongoDb => MongoSetting is not null;
 
-    /// <summary>A fresh, empty registry database on the selected store; returns its connection string.</summary>
+    /// <summary>A fresh registry database on the selected store, with no data; returns its connection string.</summary>
     public static async Task<string> CreateDatabaseAsync(string prefix)
     {
-        if (!IsMongoDb) return await TestCluster.CreateDatabaseAsync(prefix);
+        if (!IsMongoDb) return await TestCluster.CreateRegistryDatabaseAsync(prefix);
         var url = new MongoUrlBuilder(await MongoServer.Value) { DatabaseName = $"{prefix}_{Guid.NewGuid():N}" };
         return url.ToString();
     }

@@ -4,7 +4,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Lineage;
 
-public sealed class ImpactTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class ImpactTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

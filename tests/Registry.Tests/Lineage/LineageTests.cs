@@ -3,7 +3,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Lineage;
 
-public sealed class LineageTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class LineageTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -7,7 +7,7 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Lineage;
 
 /// <summary>GET …/lineage?format=mermaid|dot: the JSON answer's graph as text, valid whatever the owners are called.</summary>
-public sealed partial class LineageTextTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed partial class LineageTextTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -6,7 +6,7 @@ using static Registry.Tests.Infrastructure.ValueApi;
 namespace Registry.Tests.Online;
 
 /// <summary>Online vectors of a feature set version, and training sets built from the same version.</summary>
-public sealed class OnlineVectorTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class OnlineVectorTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = api.CreateClient();
 

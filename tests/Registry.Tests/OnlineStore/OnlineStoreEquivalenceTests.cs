@@ -11,6 +11,7 @@ namespace Registry.Tests.OnlineStore;
 /// from DuckDB: generated data over many entities and five data types, several contracts, a rollback across a major,
 /// the same 409 on contract drift.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Slow)] // a replica in a real process of its own
 public sealed class OnlineStoreEquivalenceTests(OnlineStoreApis apis) : IClassFixture<OnlineStoreApis>
 {
     private readonly HttpClient _owner = apis.Owner.CreateClient();

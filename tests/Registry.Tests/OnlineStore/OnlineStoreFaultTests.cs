@@ -10,6 +10,7 @@ namespace Registry.Tests.OnlineStore;
 /// back the owner repairs it (pending records, or a full backfill when Redis came back empty) until no acknowledged
 /// latest value is missing or stale. Each test runs its own redis-server, owner and replica.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Slow)] // a Redis outage, real processes killed
 public sealed class OnlineStoreFaultTests
 {
     private sealed class Topology : IAsyncDisposable

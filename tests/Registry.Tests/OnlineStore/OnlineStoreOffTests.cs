@@ -4,7 +4,7 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.OnlineStore;
 
 /// <summary>Off by default: no Redis is needed or touched, and the online-store endpoints say so.</summary>
-public sealed class OnlineStoreOffTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class OnlineStoreOffTests(SharedApi api) : IClassFixture<SharedApi>
 {
     [Fact]
     public async Task Without_OnlineStore_Redis_the_store_is_off_and_a_backfill_is_a_409()

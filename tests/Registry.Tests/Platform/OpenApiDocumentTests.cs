@@ -8,7 +8,7 @@ namespace Registry.Tests.Platform;
 /// The document-wide conventions of OpenApiConventions.cs, checked on every operation so that a new endpoint
 /// breaks here (in `dotnet test`) before the Redocly lint in .ci/run.
 /// </summary>
-public sealed class OpenApiDocumentTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class OpenApiDocumentTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -49,7 +49,7 @@ public sealed class LocalClusterTests
     }
 }
 
-public sealed class SwaggerTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class SwaggerTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

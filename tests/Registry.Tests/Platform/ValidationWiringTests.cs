@@ -11,7 +11,7 @@ namespace Registry.Tests.Platform;
 /// Request bodies are validated by FluentValidation's MVC integration (ADR 0020), which runs only the validators it
 /// finds registered: a body type without one would reach its service unchecked. A new endpoint breaks here first.
 /// </summary>
-public sealed class ValidationWiringTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class ValidationWiringTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     /// <summary>Bodies whose checks are interleaved with I/O in their service, so they have no validator of their own.</summary>
     private static readonly Dictionary<Type, string> CheckedByTheirService = new()

@@ -3,7 +3,7 @@ using Registry.Tests.Infrastructure;
 namespace Registry.Tests.Reliability;
 
 /// <summary>Every list is paged and bounded: no request can ask for an unbounded answer.</summary>
-public sealed class ListBoundsTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class ListBoundsTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory> // seeds the example names (RegistrySeed)
 {
     private readonly HttpClient _client = factory.CreateClient();
 

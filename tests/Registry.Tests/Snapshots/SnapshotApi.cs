@@ -51,9 +51,9 @@ public static class SnapshotApi
         (await (await client.PostJsonAsync(CreateUrl(set), body.ToJsonString())).ExpectAsync(201))!;
 
     /// <summary>A snapshot's directory under the factory's default root (a snapshots folder next to the DuckDB file).</summary>
-    public static string SnapshotDirectory(RegistryApiFactory api, JsonNode snapshot) => Path.Combine(Root(api), (string)snapshot["snapshot_id"]!);
+    public static string SnapshotDirectory(IRegistryApi api, JsonNode snapshot) => Path.Combine(Root(api), (string)snapshot["snapshot_id"]!);
 
-    public static string Root(RegistryApiFactory api) => Path.Combine(api.ValuesDirectory, "snapshots");
+    public static string Root(IRegistryApi api) => Path.Combine(api.ValuesDirectory, "snapshots");
 
     /// <summary>Rows of Parquet files as DuckDB reads them, in file order then row order.</summary>
     public static List<object?[]> ReadParquet(IEnumerable<string> files, out List<string> columns)
@@ -72,6 +72,6 @@ public static class SnapshotApi
     }
 
     /// <summary>All the rows of a snapshot, read back from its files (in the record's order).</summary>
-    public static List<object?[]> ReadSnapshot(RegistryApiFactory api, JsonNode snapshot, out List<string> columns) =>
+    public static List<object?[]> ReadSnapshot(IRegistryApi api, JsonNode snapshot, out List<string> columns) =>
         ReadParquet(snapshot["files"]!.AsArray().Select(f => Path.Combine(SnapshotDirectory(api, snapshot), (string)f!["path"]!)), out columns);
 }

@@ -8,7 +8,7 @@ using static Registry.Tests.Snapshots.SnapshotApi;
 namespace Registry.Tests.Snapshots;
 
 /// <summary>The statistics stored with a snapshot, and its audit log with the member usage it adds.</summary>
-public sealed class SnapshotNormalizationAndUsageTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class SnapshotNormalizationAndUsageTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = api.CreateClient();
 

@@ -9,7 +9,7 @@ namespace Registry.Tests.Training;
 /// The API's training sets against a brute-force reference computed here over random data: row by row, with ties on
 /// event time, supersession, gaps, entities without values, staleness limits and as_of.
 /// </summary>
-public sealed class PointInTimeTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class PointInTimeTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private const string Url = "/api/v1/training-sets";
     private readonly HttpClient _client = api.CreateClient();

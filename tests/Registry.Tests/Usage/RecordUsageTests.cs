@@ -3,7 +3,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Usage;
 
-public sealed class RecordUsageTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class RecordUsageTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -4,7 +4,7 @@ using static Registry.Tests.Infrastructure.ValueApi;
 namespace Registry.Tests.Values;
 
 /// <summary>Concurrent ingests to one feature and to several: every acknowledged row is there, once, and the latest values agree.</summary>
-public sealed class ConcurrentIngestTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class ConcurrentIngestTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = api.CreateClient();
 

@@ -4,7 +4,7 @@ using static Registry.Tests.Infrastructure.ValueApi;
 namespace Registry.Tests.Values;
 
 /// <summary>Ingest stores only what it can store faithfully: anything it would have to guess at is a 400 naming where.</summary>
-public sealed class FaithfulIngestTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class FaithfulIngestTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = api.CreateClient();
 

@@ -5,7 +5,7 @@ using static Registry.Tests.Infrastructure.ValueApi;
 namespace Registry.Tests.Values;
 
 /// <summary>Ingest in each format, type errors, idempotency, supersession and as_of, against real PostgreSQL and DuckDB.</summary>
-public sealed class IngestTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class IngestTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = api.CreateClient();
 

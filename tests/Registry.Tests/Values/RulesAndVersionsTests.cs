@@ -5,7 +5,7 @@ using static Registry.Tests.Infrastructure.ValueApi;
 namespace Registry.Tests.Values;
 
 /// <summary>Validation policies, every rule type, the validate report, version separation, and values kept through archive and rollback.</summary>
-public sealed class RulesAndVersionsTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class RulesAndVersionsTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = api.CreateClient();
 

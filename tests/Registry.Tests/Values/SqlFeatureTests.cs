@@ -7,7 +7,7 @@ using static Registry.Tests.Infrastructure.ValueApi;
 namespace Registry.Tests.Values;
 
 /// <summary>SQL features materialized by the registry over their declared upstream features, and exposed as views.</summary>
-public sealed class SqlFeatureTests(RegistryApiFactory api) : IClassFixture<RegistryApiFactory>
+public sealed class SqlFeatureTests(SharedApi api) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = api.CreateClient();
 

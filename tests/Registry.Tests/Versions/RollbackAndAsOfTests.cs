@@ -3,7 +3,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Versions;
 
-public sealed class RollbackAndAsOfTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class RollbackAndAsOfTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -2,7 +2,7 @@ using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Versions;
 
-public sealed class VersionTests(RegistryApiFactory factory) : IClassFixture<RegistryApiFactory>
+public sealed class VersionTests(SharedApi factory) : IClassFixture<SharedApi>
 {
     private readonly HttpClient _client = factory.CreateClient();
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Metadata;
 using Microsoft.Extensions.Options;
 using Registry.Core.Common;
 using Registry.Core.Features;
@@ -14,19 +15,25 @@ namespace Registry.Api.Infrastructure;
 /// binding failures (malformed JSON, wrong types, unknown fields) and the failures of the request's FluentValidation
 /// validator, which MVC runs on every bound body (ValidationSetup, ADR 0020).
 /// </summary>
-internal static partial class InvalidInput
+internal static class InvalidInput
 {
     public const string BodyKey = "body";
 
     public static IActionResult Response(ActionContext context)
     {
         var errors = new Dictionary<string, List<string>>();
-        var body = context.ActionDescriptor.Parameters.FirstOrDefault(p => p.BindingInfo?.BindingSource == BindingSource.Body)?.ParameterType;
+        var parameters = context.ActionDescriptor.Parameters;
+        var body = parameters.FirstOrDefault(p => p.BindingInfo?.BindingSource == BindingSource.Body)?.ParameterType;
+        var json = context.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.JsonSerializerOptions;
         foreach (var (key, entry) in context.ModelState)
         {
             foreach (var error in entry.Errors)
             {
-                var (field, message) = Describe(key, error, body);
+                var (field, message) = Describe(key, error, body, json);
+                // A query or route value that did not convert (MVC's text names it): add what the parameter's type looks like.
+                if (error.Exception is null && parameters.FirstOrDefault(p => p.BindingInfo?.BindingSource != BindingSource.Body
+                        && (p.BindingInfo?.BinderModelName ?? p.Name) == key) is { } parameter && ScalarHint(parameter.ParameterType) is { } hint)
+                    message = $"{message.TrimEnd('.')}. {hint}";
                 if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
                 if (!list.Contains(message)) list.Add(message);
             }
@@ -66,43 +73,40 @@ internal static partial class InvalidInput
         }
     }
 
-    private static (string Field, string Message) Describe(string key, ModelError error, Type? body)
+    /// <summary>
+    /// What went wrong, from the framework's structure: System.Text.Json's exception (its Path, its position, whether a
+    /// reader error lies under it, our own converters' exception types) read against the serializer's contract of the
+    /// body type (which member is at that path, of which type); MVC's own messages are ours already (UseOwnTexts).
+    /// </summary>
+    private static (string Field, string Message) Describe(string key, ModelError error, Type? body, JsonSerializerOptions json)
     {
-        var message = error.Exception?.Message ?? error.ErrorMessage;
         var field = Field(key);
+        if (error.Exception is not JsonException exception)
+            return (field, error.ErrorMessage is { Length: > 0 } text ? text : error.Exception?.Message ?? "The value is not valid.");
 
-        if (UnmappedProperty().Match(message) is { Success: true } unmapped)
-        {
-            var name = unmapped.Groups[1].Value;
-            var at = field == BodyKey || field == name || field.EndsWith("." + name, StringComparison.Ordinal) ? field : $"{field}.{name}";
-            at = at == BodyKey ? name : at;
-            // A known field this operation does not change says where it is changed instead.
-            if (body?.GetCustomAttributes(typeof(NotChangedHereAttribute), false).OfType<NotChangedHereAttribute>()
-                    .FirstOrDefault(a => a.Fields.Contains(at)) is { } notHere)
-                return (at, $"'{at}' {notHere.Instead}");
-            return (at, $"Unknown property '{name}'. Check the spelling; the schema is in /swagger.");
-        }
-        if (MissingRequired().Match(message) is { Success: true } missing)
-            return (missing.Groups[1].Value.Split(',')[0].Trim(' ', '\''), "This field is required.");
-        if (ConvertTo().Match(message) is { Success: true } convert)
-            return (field, Expected(convert.Groups[1].Value));
-        if (message.StartsWith(NoNul.Message, StringComparison.Ordinal))
+        if (exception is NulCharacterException)
         {
             // A NUL in a dictionary key lands in the path itself: name the dictionary instead.
             var at = field.Contains('\0', StringComparison.Ordinal) ? field[..Math.Max(0, field.LastIndexOf('.'))] : field;
             return (at.Length == 0 ? BodyKey : at, NoNul.Message);
         }
-        if (DuplicateProperty().Match(message) is { Success: true } duplicate)
-            return (field, $"Property '{duplicate.Groups[1].Value}' is given more than once; give each field once.");
-        if (field == "as_of" && message.StartsWith("The value", StringComparison.Ordinal))
-            return (field, message.TrimEnd('.') + ". Expected an ISO 8601 date-time, e.g. 2025-01-01T00:00:00Z.");
-        if (RequiredField().IsMatch(message))
-            return (field, "This field is required.");
-        if (message.Contains("non-empty request body", StringComparison.Ordinal))
-            return (BodyKey, "A JSON request body is required.");
-        if (error.Exception is JsonException || message.Contains("LineNumber", StringComparison.Ordinal) || key.StartsWith('$'))
-            return (field, "Malformed JSON: " + StripPosition(message));
-        return (field, message);
+        // The reader's own error (JsonReaderException, internal) is kept as the inner exception, with its position.
+        if (exception.InnerException is JsonException)
+            return (field, $"Malformed JSON at line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}: send one JSON object.");
+
+        var target = body is null ? default : JsonContract.Resolve(json, body, exception.Path ?? "$");
+        if (target.UnknownMember is { } name)
+        {
+            // A known field this operation does not change says where it is changed instead.
+            if (body?.GetCustomAttributes(typeof(NotChangedHereAttribute), false).OfType<NotChangedHereAttribute>()
+                    .FirstOrDefault(a => a.Fields.Contains(field)) is { } notHere)
+                return (field, $"'{field}' {notHere.Instead}");
+            return (field, $"Unknown property '{name}'. Check the spelling; the schema is in /swagger.");
+        }
+        // System.Text.Json reports a repeated property only in its message: no exception type, code or flag says so (ADR 0039).
+        if (exception.Message.StartsWith("Duplicate propert", StringComparison.Ordinal))
+            return (field, $"Property '{JsonContract.LastSegment(exception.Path)}' is given more than once; give each field once.");
+        return (field, Expected(target.Type));
     }
 
     /// <summary>'$.validation_rules[0].rule_type' → 'validation_rules[0].rule_type'; '$' or '' → 'body'.</summary>
@@ -112,50 +116,121 @@ internal static partial class InvalidInput
         return k.Length == 0 || k is "request" ? BodyKey : SnakeCase.Path(k);
     }
 
-    private static string Expected(string typeName)
+    /// <summary>What a value of <paramref name="type"/> looks like on the wire, without .NET type names.</summary>
+    internal static string Expected(Type? type)
     {
-        var inner = NullableOf().Match(typeName) is { Success: true } m ? m.Groups[1].Value : typeName;
-        var type = Type.GetType(inner) ?? typeof(Registry.Core.Features.FeatureDefinition).Assembly.GetType(inner);
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
         if (type is { IsEnum: true })
+            return $"Expected one of: {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.SnakeCaseLower.ConvertName))}.";
+        return Type.GetTypeCode(type) switch
         {
-            var names = Enum.GetNames(type).Select(JsonNamingPolicy.SnakeCaseLower.ConvertName);
-            return $"Expected one of: {string.Join(", ", names)}.";
-        }
-        return inner switch
-        {
-            "System.Int32" or "System.Int64" => "Expected an integer.",
-            "System.Double" or "System.Decimal" or "System.Single" => "Expected a number.",
-            "System.Boolean" => "Expected true or false.",
-            "System.String" => "Expected a string.",
-            "System.DateTimeOffset" or "System.DateTime" => "Expected an ISO 8601 date-time, e.g. 2025-01-01T00:00:00Z.",
-            _ when inner.Contains("List", StringComparison.Ordinal) || inner.EndsWith("[]", StringComparison.Ordinal) => "Expected an array.",
-            _ when inner.Contains("Dictionary", StringComparison.Ordinal) => "Expected an object.",
+            TypeCode.Int16 or TypeCode.Int32 or TypeCode.Int64 or TypeCode.UInt16 or TypeCode.UInt32 or TypeCode.UInt64 or TypeCode.Byte => "Expected an integer.",
+            TypeCode.Double or TypeCode.Decimal or TypeCode.Single => "Expected a number.",
+            TypeCode.Boolean => "Expected true or false.",
+            TypeCode.String => "Expected a string.",
+            TypeCode.DateTime => DateTimeHint,
+            _ when type == typeof(DateTimeOffset) => DateTimeHint,
+            _ when type is not null && type != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type)
+                   && !typeof(System.Collections.IDictionary).IsAssignableFrom(type) && !IsDictionary(type) => "Expected an array.",
             _ => "Expected an object.",
         };
     }
 
-    private static string StripPosition(string message)
+    /// <summary>The hint for a query value of a number, boolean or date-time type; enums and strings say their own.</summary>
+    private static string? ScalarHint(Type type)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        var text = cut > 0 ? message[..cut] : message;
-        return text.Length > 200 ? text[..200] : text;
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return !type.IsEnum && (type.IsPrimitive || type == typeof(decimal) || type == typeof(DateTime) || type == typeof(DateTimeOffset))
+            ? Expected(type) : null;
     }
 
-    [GeneratedRegex(@"The JSON property '([^']+)' could not be mapped")]
-    private static partial Regex UnmappedProperty();
+    /// <summary>
+    /// MVC's own binding messages, set to say what to do: they arrive in ModelState as text and are used as they are.
+    /// </summary>
+    public static void UseOwnTexts(DefaultModelBindingMessageProvider messages)
+    {
+        messages.SetMissingRequestBodyRequiredValueAccessor(() => "A JSON request body is required.");
+        messages.SetValueMustNotBeNullAccessor(_ => Required);
+        messages.SetMissingBindRequiredValueAccessor(_ => Required);
+        messages.SetMissingKeyOrValueAccessor(() => Required);
+    }
 
-    [GeneratedRegex(@"Duplicate property '([^']+)'")]
-    private static partial Regex DuplicateProperty();
+    private const string Required = "This field is required.";
 
-    [GeneratedRegex(@"missing required properties including: (.+?)\.?\s*(Path|$)")]
-    private static partial Regex MissingRequired();
+    private const string DateTimeHint = "Expected an ISO 8601 date-time, e.g. 2025-01-01T00:00:00Z.";
 
-    [GeneratedRegex(@"could not be converted to ([^\s]+?)\.? Path")]
-    private static partial Regex ConvertTo();
+    private static bool IsDictionary(Type type) =>
+        type.GetInterfaces().Append(type).Any(i => i.IsGenericType && i.GetGenericTypeDefinition() is var d
+            && (d == typeof(IDictionary<,>) || d == typeof(IReadOnlyDictionary<,>)));
+}
 
-    [GeneratedRegex(@"^The .+ field is required\.$")]
-    private static partial Regex RequiredField();
+/// <summary>
+/// A JsonException's Path (e.g. $.validation_rules[0].parameters, $['odd.key']) walked through the serializer's
+/// contract (JsonTypeInfo) of the body type: the member at that path and its type, or the name no member has.
+/// </summary>
+internal static class JsonContract
+{
+    public readonly record struct Target(Type? Type, string? UnknownMember);
 
-    [GeneratedRegex(@"^System\.Nullable`1\[(.+)\]$")]
-    private static partial Regex NullableOf();
+    public static Target Resolve(JsonSerializerOptions options, Type root, string path)
+    {
+        var type = root;
+        foreach (var segment in Segments(path))
+        {
+            type = Nullable.GetUnderlyingType(type) ?? type;
+            var info = options.GetTypeInfo(type);
+            switch (info.Kind)
+            {
+                case JsonTypeInfoKind.Object when segment.Name is { } name:
+                    var member = info.Properties.FirstOrDefault(p => p.Name == name);
+                    if (member is null) return new Target(null, name);
+                    type = member.PropertyType;
+                    break;
+                case JsonTypeInfoKind.Enumerable or JsonTypeInfoKind.Dictionary when info.ElementType is { } element:
+                    type = element;
+                    break;
+                default:
+                    return new Target(type, null); // free-form JSON (JsonElement) or a value: nothing below it is typed
+            }
+        }
+        return new Target(type, null);
+    }
+
+    public static string LastSegment(string? path) => Segments(path ?? "$").LastOrDefault() is { Name: { } name } ? name : "";
+
+    /// <summary>The segments of System.Text.Json's path syntax: .name, ['name'] and [index].</summary>
+    private static List<(string? Name, int? Index)> Segments(string path)
+    {
+        var segments = new List<(string?, int?)>();
+        var i = path.StartsWith('$') ? 1 : 0;
+        while (i < path.Length)
+        {
+            if (path[i] == '.')
+            {
+                var end = path.IndexOfAny(['.', '['], i + 1);
+                end = end < 0 ? path.Length : end;
+                segments.Add((path[(i + 1)..end], null));
+                i = end;
+            }
+            else if (path.AsSpan(i).StartsWith("['"))
+            {
+                var end = path.IndexOf("']", i + 2, StringComparison.Ordinal);
+                end = end < 0 ? path.Length : end;
+                segments.Add((path[(i + 2)..end], null));
+                i = Math.Min(path.Length, end + 2);
+            }
+            else if (path[i] == '[')
+            {
+                var end = path.IndexOf(']', i);
+                end = end < 0 ? path.Length : end;
+                segments.Add((null, int.TryParse(path.AsSpan(i + 1, end - i - 1), out var index) ? index : 0));
+                i = Math.Min(path.Length, end + 1);
+            }
+            else
+            {
+                break;
+            }
+        }
+        return segments;
+    }
 }

@@ -12,8 +12,11 @@ internal static class NoNul
     public const string Message = "Text cannot contain NUL characters (\\u0000).";
 
     public static string Check(string value) =>
-        value.Contains('\0', StringComparison.Ordinal) ? throw new JsonException(Message) : value;
+        value.Contains('\0', StringComparison.Ordinal) ? throw new NulCharacterException() : value;
 }
+
+/// <summary>Its own type, so that InvalidInput recognises it; System.Text.Json adds the path to this same instance.</summary>
+internal sealed class NulCharacterException() : JsonException(NoNul.Message);
 
 internal sealed class NoNulStringConverter : JsonConverter<string>
 {

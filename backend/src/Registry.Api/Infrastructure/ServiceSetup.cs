@@ -36,9 +36,16 @@ public static class ServiceSetup
                 // Validation errors are keyed by the JSON (snake_case) name the client sent, not the C# name.
                 options.ModelMetadataDetailsProviders.Add(new SystemTextJsonValidationMetadataProvider(JsonNamingPolicy.SnakeCaseLower));
                 options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
+                InvalidInput.UseOwnTexts(options.ModelBindingMessageProvider);
                 options.Filters.Add(new ProblemContentTypeFilter()); // an instance, so that its Order (last) applies
             })
-            .AddJsonOptions(options => ConfigureJson(options.JsonSerializerOptions))
+            .AddJsonOptions(options =>
+            {
+                ConfigureJson(options.JsonSerializerOptions);
+                // ModelState keeps System.Text.Json's exception itself (path, position, inner reader error), not only
+                // its text, so that InvalidInput reads what went wrong from its structure (ADR 0039).
+                options.AllowInputFormatterExceptionMessages = false;
+            })
             .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = InvalidInput.Response);
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
 
