@@ -6,10 +6,13 @@ namespace Registry.Benchmarks;
 /// <see cref="HeavyEntities"/> entities × <see cref="HeavyEvents"/> hourly events, a light one <see cref="LightEntities"/> ×
 /// <see cref="LightEvents"/> events ten hours apart, so both cover the same window and the light entities are among the heavy ones.
 /// </summary>
+/// <remarks>Beside it, a second layered graph of <see cref="GraphLayers"/> × <see cref="GraphWidth"/> definitions of other owners and
+/// tags (graph_l{layer}_{i}): the large lineage case walks it, and every other case sees a registry that size around its own data.</remarks>
 internal sealed record DatasetShape(int Layers, int Width, int UsageRows, int HeavyFeatures, int HeavyEntities, int HeavyEvents,
-    int LightFeatures, int LightEntities, int LightEvents, int FeatureSets)
+    int LightFeatures, int LightEntities, int LightEvents, int FeatureSets, int GraphLayers, int GraphWidth)
 {
     public int Definitions => Layers * Width;
+    public int GraphDefinitions => GraphLayers * GraphWidth;
     public int ValueFeatures => HeavyFeatures + LightFeatures;
     public long ValueRows => (long)HeavyFeatures * HeavyEntities * HeavyEvents + (long)LightFeatures * LightEntities * LightEvents;
 }
@@ -22,9 +25,18 @@ internal sealed record WorkShape(int IngestRows, int IngestEntities, int Rounds,
     int FeastFeatures);
 
 /// <summary>The full run is DESIGN.md §5's shape; --smoke is a small, quick run that checks the harness itself works and only prints.</summary>
-internal sealed record HarnessOptions(bool Smoke, DatasetShape Dataset, HttpShape Http, WorkShape Work, IReadOnlyList<string> Arguments)
+/// <remarks>With `--only a,b`, only those cases run (the trivial endpoint always runs beside them): no hot paths, no values,
+/// no work or online-store cases, and a short table is printed instead of docs/benchmarks.md's section.</remarks>
+internal sealed record HarnessOptions(bool Smoke, DatasetShape Dataset, HttpShape Http, WorkShape Work, IReadOnlyList<string> Arguments,
+    IReadOnlySet<string>? Only = null)
 {
     public const int LineageDepth = 10;
+    public const int LargeLineageDepth = 20;
+
+    /// <summary>The cases `--only` may name: those that need no feature values.</summary>
+    public static readonly IReadOnlyList<string> FocusedCases = ["definition", "list", "lineage", "lineage_large", "impact", "usage", "start"];
+
+    public bool Runs(string caseId) => Only is null || Only.Contains(caseId) || caseId == "floor";
     public const string Command = "dotnet run -c Release --project tests/Registry.Benchmarks";
 
     /// <summary>The command that produced the figures, as it is typed from the repository root.</summary>
@@ -33,26 +45,34 @@ internal sealed record HarnessOptions(bool Smoke, DatasetShape Dataset, HttpShap
     public static HarnessOptions Parse(IReadOnlyList<string> args)
     {
         var smoke = false;
-        foreach (var arg in args)
+        HashSet<string>? only = null;
+        for (var i = 0; i < args.Count; i++)
         {
+            var arg = args[i];
             if (arg == "--smoke") smoke = true;
             else if (arg == "--full") smoke = false;
-            else throw new ArgumentException($"Unknown argument '{arg}'. Usage: {Command} [-- --smoke]");
+            else if (arg == "--only" && i + 1 < args.Count)
+            {
+                only = [.. args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+                if (only.Count == 0 || !only.IsSubsetOf(FocusedCases))
+                    throw new ArgumentException($"--only takes some of {string.Join(',', FocusedCases)}.");
+            }
+            else throw new ArgumentException($"Unknown argument '{arg}'. Usage: {Command} [-- --smoke] [--only {string.Join(',', FocusedCases)}]");
         }
-        return smoke
+        return (smoke
             ? new HarnessOptions(true,
                 new DatasetShape(Layers: 10, Width: 100, UsageRows: 10_000, HeavyFeatures: 2, HeavyEntities: 100, HeavyEvents: 200,
-                    LightFeatures: 18, LightEntities: 20, LightEvents: 20, FeatureSets: 2),
+                    LightFeatures: 18, LightEntities: 20, LightEvents: 20, FeatureSets: 2, GraphLayers: 20, GraphWidth: 100),
                 new HttpShape([8], WarmupSeconds: 0, Seconds: 2),
                 new WorkShape(IngestRows: 50_000, IngestEntities: 100, Rounds: 1, TrainingLabels: 2_000, TrainingFeatures: 10, FeastLabels: 500,
                     FeastFeatures: 20),
                 args)
             : new HarnessOptions(false,
                 new DatasetShape(Layers: 10, Width: 1_000, UsageRows: 100_000, HeavyFeatures: 10, HeavyEntities: 1_000, HeavyEvents: 1_000,
-                    LightFeatures: 990, LightEntities: 100, LightEvents: 100, FeatureSets: 5),
+                    LightFeatures: 990, LightEntities: 100, LightEvents: 100, FeatureSets: 5, GraphLayers: 20, GraphWidth: 5_000),
                 new HttpShape([1, 8, 32], WarmupSeconds: 2, Seconds: 8),
                 new WorkShape(IngestRows: 1_000_000, IngestEntities: 1_000, Rounds: 3, TrainingLabels: 100_000, TrainingFeatures: 10,
                     FeastLabels: 17_000, FeastFeatures: 1_000),
-                args);
+                args)) with { Only = only };
     }
 }

@@ -55,6 +55,9 @@ internal static class HttpCases
         var depth = HarnessOptions.LineageDepth;
         var roots = Enumerable.Range(0, Math.Min(100, shape.Width)).Select(i => Generator.Name(shape.Layers - 1, i * shape.Width / Math.Min(100, shape.Width))).ToList();
         var lineage = Write("lineage.txt", roots.Select(r => $"/api/v1/features/{r}/lineage?recursive=true&direction=upstream&depth={depth}"));
+        var largeDepth = HarnessOptions.LargeLineageDepth;
+        var graphRoots = data.GraphRoots;
+        var lineageLarge = Write("lineage_large.txt", graphRoots.Select(r => $"/api/v1/features/{r}/lineage?recursive=true&direction=upstream&depth={largeDepth}"));
         var tops = Enumerable.Range(0, Math.Min(100, shape.Width)).Select(i => Generator.Name(0, i * shape.Width / Math.Min(100, shape.Width))).ToList();
         var impact = Write("impact.txt", tops.Select(r => $"/api/v1/features/{r}/impact"));
         var latest = Write("latest.txt", Enumerable.Range(0, 1000).Select(i =>
@@ -70,7 +73,7 @@ internal static class HttpCases
             ["feature_importance"] = 0.42,
         }), ct);
 
-        var onlineRoute = await OnlineRouteAsync(client, ct);
+        var onlineRoute = options.Runs("online") ? await OnlineRouteAsync(client, ct) : null;
         string? online = null;
         if (onlineRoute is not null)
         {
@@ -88,12 +91,19 @@ internal static class HttpCases
             ("definition", "GET one definition", $"`GET /api/v1/features/{{name}}` over all {shape.Definitions:N0} definitions", new WrkRequest("/", definitions)),
             ("list", "filtered list", "`GET /api/v1/features?feature_type=technical_indicator&owner=team_{t}&tags=bench&limit=50`, 20 owners", new WrkRequest("/", lists)),
             ("lineage", $"recursive lineage, upstream, depth {depth}", $"`GET …/{{name}}/lineage?recursive=true&direction=upstream&depth={depth}`, {roots.Count} deepest-layer roots", new WrkRequest("/", lineage)),
+            ("lineage_large", Invariant($"recursive lineage over {shape.GraphDefinitions:N0} nodes, upstream, depth {largeDepth}"),
+                Invariant($"`GET …/{{name}}/lineage?recursive=true&direction=upstream&depth={largeDepth}`, {graphRoots.Count} deepest-layer roots of the {shape.GraphLayers} × {shape.GraphWidth:N0} graph"),
+                new WrkRequest("/", lineageLarge)),
             ("impact", "impact", $"`GET …/{{name}}/impact`, {tops.Count} first-layer roots", new WrkRequest("/", impact)),
             ("latest", "latest value, 1 entity", $"`GET …/{{name}}/values/latest?entity_id=…` over {data.ValueFeatures.Count:N0} features", new WrkRequest("/", latest)),
             ("online", "online vector, 1 entity × 10 features", $"`GET /api/v1/feature-sets/{{name}}/versions/1.0.0/online?entity_id=…`, {data.FeatureSets.Count} sets",
                 online is null ? null : new WrkRequest("/", online)),
             ("usage", "record one usage (POST)", "`POST /api/v1/features/usage`, one JSON record", new WrkRequest("/api/v1/features/usage", null, "POST", usageBody, "application/json")),
         };
+        specs.RemoveAll(s => !options.Runs(s.Id));
+
+        if (options.Runs("list") || options.Runs("lineage") || options.Runs("lineage_large"))
+            await WarmCatalogAsync(client, File.ReadLines(lists).First(), ct);
 
         api.ResetPeak();
         var results = new List<HttpCase>();
@@ -130,6 +140,7 @@ internal static class HttpCases
         }
 
         // The raw engines, same concurrencies: the store's query behind GET one definition, and the lineage walk of (lineage).
+        if (options.Only is not null) return new HttpRun(results, [], sequential, floor, floorIsHealth, peak);
         var store = new PostgresFeatureStore(dataSource);
         var raw = new List<HttpCase>();
         var rawDefinitions = new List<LoadResult>();
@@ -160,6 +171,28 @@ internal static class HttpCases
         raw.Add(new HttpCase("raw_walk", "raw Npgsql: the recursive walk behind (lineage)",
             $"`PostgresLineageStore.WalkSql`, upstream depth {depth}: one of the four statements of a lineage request", rawWalks));
         return new HttpRun(results, raw, sequential, floor, floorIsHealth, peak);
+    }
+
+    /// <summary>
+    /// The catalog of lists and walks (ADR 0044) loads in the background on the first list: wait until it answers, so the
+    /// cases measure the steady state rather than the load (seconds on a loaded machine). Skipped when it is turned off.
+    /// </summary>
+    private static async Task WarmCatalogAsync(HttpClient client, string listPath, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            using (var list = await client.GetAsync(listPath.TrimStart('/'), ct)) list.EnsureSuccessStatusCode();
+            var metrics = await client.GetStringAsync("metrics", ct);
+            if (!metrics.Contains("registry_catalog_answers_total", StringComparison.Ordinal)) return; // off
+            if (metrics.Contains("registry_catalog_answers_total{result=\"memory\"}", StringComparison.Ordinal))
+            {
+                Harness.Log(Invariant($"catalog answering after {clock.Elapsed.TotalSeconds:F1} s"));
+                return;
+            }
+            await Task.Delay(250, ct);
+        }
+        throw new TimeoutException("the catalog did not load within 3 minutes");
     }
 
     private static async Task<bool> AnswersAsync(HttpClient client, string path, CancellationToken ct)

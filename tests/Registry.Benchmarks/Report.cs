@@ -24,7 +24,7 @@ internal sealed record MachineInfo(string Cpu, int Cores, long MemoryBytes, stri
 }
 
 internal sealed record HarnessRun(HarnessOptions Options, MachineInfo Machine, DateTimeOffset Started, TimeSpan Elapsed, string LoadAtEnd, Dataset Data,
-    HttpRun Http, WorkRun Work, HotPathRun HotPaths, long ApiPeakBytes, string ApiDll, OnlineStoreRun Online);
+    HttpRun Http, WorkRun Work, HotPathRun HotPaths, long ApiPeakBytes, string ApiDll, OnlineStoreRun Online, StartRun Start);
 
 /// <summary>One target of DESIGN.md §5, as measured in the run.</summary>
 internal sealed record Verdict(string Target, string Measured, bool? Met);
@@ -43,6 +43,7 @@ internal static class Report
     public const double LineageTargetMs = 50;
     public const double ReplicaOnlineP99TargetMs = 2;
     public const double ReplicaWideP99TargetMs = 8;
+    public const double StartTargetSeconds = 2;
 
     public static IReadOnlyList<Verdict> Verdicts(HarnessRun run)
     {
@@ -62,6 +63,11 @@ internal static class Report
             verdicts.Add(new("online vector: throughput ≥ 50 % of the trivial endpoint (peak to peak)",
                 I($"{online.Peak.Throughput:N0} / {floor.Throughput:N0} req/s = {ratio:P0}"), ratio >= ThroughputRatioTarget));
         }
+
+        var list = http.Case("list");
+        if (list.At(32) is { } list32 && http.Case("floor").At(32) is { } floor32)
+            verdicts.Add(new($"filtered list (type + owner + tags): ≥ 25 % of the trivial endpoint at 32 connections",
+                I($"{list32.Throughput:N0} / {floor32.Throughput:N0} req/s = {list32.Throughput / floor32.Throughput:P0}"), list32.Throughput / floor32.Throughput >= 0.25));
 
         var definition = http.Case("definition").Peak!;
         var defRatio = definition.Throughput / floor.Throughput;
@@ -99,6 +105,8 @@ internal static class Report
         verdicts.Add(new($"recursive lineage over a {run.Data.Shape.Definitions:N0}-node graph, depth {HarnessOptions.LineageDepth}: ≤ 50 ms (p99, 1 connection, sequential client)",
             I($"{lineageProbe.P99Ms:F2} ms (wrk at {lineage.Concurrency} connection{(lineage.Concurrency == 1 ? "" : "s")}: {lineage.P99Ms:F2} ms)"),
             lineageProbe.P99Ms <= LineageTargetMs));
+        verdicts.Add(LargeLineageVerdict(run.Data, http));
+        verdicts.Add(StartVerdict(run.Start));
 
         var o = run.Online;
         foreach (var (id, target) in new[] { ("redis_online", ReplicaOnlineP99TargetMs), ("redis_online_wide", ReplicaWideP99TargetMs) })
@@ -108,6 +116,65 @@ internal static class Report
                 I($"{probe.Results[0].P99Ms:F2} ms"), probe.Results[0].P99Ms <= target));
         }
         return verdicts;
+    }
+
+    private static Verdict LargeLineageVerdict(Dataset data, HttpRun http)
+    {
+        var wrk = http.Case("lineage_large").Results[0];
+        var probe = http.SequentialOf("lineage_large")!;
+        return new($"recursive lineage over a {data.Shape.GraphDefinitions:N0}-node graph, depth {HarnessOptions.LargeLineageDepth}: ≤ 50 ms (p99, 1 connection, sequential client)",
+            I($"{probe.P99Ms:F2} ms (wrk at {wrk.Concurrency} connection{(wrk.Concurrency == 1 ? "" : "s")}: {wrk.P99Ms:F2} ms)"), probe.P99Ms <= LineageTargetMs);
+    }
+
+    private static Verdict StartVerdict(StartRun start) =>
+        new($"API start to first answered request, database and values file already there: ≤ {StartTargetSeconds:F0} s (slowest of {start.FirstGetSeconds.Count} starts)",
+            I($"first GET answered after {start.WorstFirstGet:F2} s (median {start.MedianFirstGet:F2} s; /health/live median {start.MedianLive:F2} s)"),
+            start.WorstFirstGet <= StartTargetSeconds);
+
+    /// <summary>The short table of a `--only` run: the chosen cases beside the trivial endpoint of the same minute, printed only.</summary>
+    public static string Focused(HarnessOptions o, MachineInfo m, Dataset d, HttpRun http, StartRun? start)
+    {
+        var sb = new StringBuilder();
+        void Line(FormattableString s) => sb.Append(s.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        Line($"## Focused run: {string.Join(", ", o.Only!)} (`{o.CommandLine}`), printed only");
+        Line($"");
+        Line($"- {m.Cores} logical processors, load average at the start {m.LoadAtStart}, at the end {MachineInfo.LoadAverage()}; {d.Shape.Definitions:N0} definitions ({d.Edges:N0} edges) and the large graph of {d.Shape.GraphDefinitions:N0} ({d.GraphEdges:N0} edges), no values");
+        Line($"");
+        Line($"| case | connections | req/s | ratio to trivial | p50 ms | p99 ms |");
+        Line($"|---|--:|--:|--:|--:|--:|");
+        var floor = http.Case("floor");
+        foreach (var c in http.Api)
+            foreach (var r in c.Results)
+            {
+                var f = floor.At(r.Concurrency);
+                Line($"| {c.Id} | {r.Concurrency} | {r.Throughput:N0} | {(f is null ? "" : I($"{r.Throughput / f.Throughput:P1}"))} | {r.P50Ms:F2} | {r.P99Ms:F2} |");
+            }
+        Line($"");
+        Line($"| sequential client | requests | req/s | p50 ms | p99 ms | p99.9 ms | max ms |");
+        Line($"|---|--:|--:|--:|--:|--:|--:|");
+        foreach (var c in http.Sequential)
+        {
+            var r = c.Results[0];
+            Line($"| {c.Id} | {r.Requests:N0} | {r.Throughput:N0} | {r.P50Ms:F3} | {r.P99Ms:F3} | {r.P999Ms:F3} | {r.MaxMs:F1} |");
+        }
+        var verdicts = new List<Verdict>();
+        if (o.Runs("lineage_large")) verdicts.Add(LargeLineageVerdict(d, http));
+        if (start is not null)
+        {
+            Line($"");
+            Line($"Start: /health/live after {string.Join(", ", start.LiveSeconds.Select(x => I($"{x:F2}")))} s; `GET {start.FirstGet}` answered after {string.Join(", ", start.FirstGetSeconds.Select(x => I($"{x:F2}")))} s");
+            verdicts.Add(StartVerdict(start));
+        }
+        if (o.Runs("list"))
+        {
+            var list = http.Case("list").Peak!;
+            var f = floor.At(list.Concurrency)!;
+            verdicts.Add(new("filtered list: ≥ 25 % of the trivial endpoint (at the list's peak concurrency)", I($"{list.Throughput:N0} / {f.Throughput:N0} req/s = {list.Throughput / f.Throughput:P1}"),
+                list.Throughput / f.Throughput >= 0.25));
+        }
+        Line($"");
+        foreach (var v in verdicts) Line($"- {v.Target}: {v.Measured} — {(v.Met is true ? "met" : "**missed**")}");
+        return sb.ToString().TrimEnd('\n');
     }
 
     public static string ToMarkdown(HarnessRun run)
@@ -124,7 +191,7 @@ internal static class Report
         Line($"- Command: `{o.CommandLine}`, from the repository root; {run.Started:yyyy-MM-dd HH:mm} UTC; the whole run took {run.Elapsed.TotalMinutes:F1} min");
         Line($"- Machine: {m.Cores} logical processors ({m.Cpu}), {Gib(m.MemoryBytes)} memory, Linux {m.Kernel}, {m.Os}; {m.Dotnet}; PostgreSQL {m.Postgres} (a throwaway local cluster); DuckDB {m.DuckDb} (through DuckDB.NET); {m.Wrk}; BenchmarkDotNet {run.HotPaths.Version}. Load average at the start {m.LoadAtStart}, at the end {run.LoadAtEnd} (the machine is shared: compare ratios within the run, not figures across runs)");
         Line($"- The API: a separate process, `dotnet {Path.GetRelativePath(BenchmarkDocs.RepositoryRoot(), run.ApiDll)}` (Release), Kestrel on 127.0.0.1, environment Production, the same PostgreSQL cluster, its own DuckDB file; every request carries the `{ApiProcess.KeyHeader}` header of a random key the API was started with (`Auth__BootstrapKey`). Peak resident memory (VmHWM) over the whole run: {Gib(run.ApiPeakBytes)}");
-        Line($"- Dataset, generated by the run: {s.Definitions:N0} definitions in {s.Layers} layers of {s.Width:N0} with {d.Edges:N0} lineage edges, bulk-loaded by binary COPY into the store's tables as the store writes them (row, edges, version 1.0.0, revision 1 with its JSON document) in {d.Definitions.TotalSeconds:F1} s; {d.UsageRows:N0} usage records (one INSERT … SELECT generate_series, {Models} models) in {d.Usage.TotalSeconds:F1} s; {d.ValueRows:N0} value rows for {s.ValueFeatures:N0} features ({s.HeavyFeatures} × {s.HeavyEntities:N0} entities × {s.HeavyEvents:N0} hourly events, {s.LightFeatures:N0} × {s.LightEntities:N0} × {s.LightEvents:N0} events 10 h apart), made by DuckDB into the harness's own file and Parquet in {d.ValuesGenerated.TotalSeconds:F1} s, then ingested through the API (`POST /values`, Parquet, 4 at a time, {Mib(d.ParquetBytes)}) in {d.ValuesIngested.TotalSeconds:F1} s = {d.ValueRows / d.ValuesIngested.TotalSeconds:N0} rows/s; {d.FeatureSets.Count} feature sets of 10 members through the API");
+        Line($"- Dataset, generated by the run: {s.Definitions:N0} definitions in {s.Layers} layers of {s.Width:N0} with {d.Edges:N0} lineage edges, bulk-loaded by binary COPY into the store's tables as the store writes them (row, edges, version 1.0.0, revision 1 with its JSON document) in {d.Definitions.TotalSeconds:F1} s; beside them a second graph of {s.GraphDefinitions:N0} definitions ({s.GraphLayers} layers of {s.GraphWidth:N0}, {d.GraphEdges:N0} edges, other owners and tags: the large lineage case's, bulk-loaded the same way in {d.Graph.TotalSeconds:F1} s), so the registry holds {s.Definitions + s.GraphDefinitions:N0}; {d.UsageRows:N0} usage records (one INSERT … SELECT generate_series, {Models} models) in {d.Usage.TotalSeconds:F1} s; {d.ValueRows:N0} value rows for {s.ValueFeatures:N0} features ({s.HeavyFeatures} × {s.HeavyEntities:N0} entities × {s.HeavyEvents:N0} hourly events, {s.LightFeatures:N0} × {s.LightEntities:N0} × {s.LightEvents:N0} events 10 h apart), made by DuckDB into the harness's own file and Parquet in {d.ValuesGenerated.TotalSeconds:F1} s, then ingested through the API (`POST /values`, Parquet, 4 at a time, {Mib(d.ParquetBytes)}) in {d.ValuesIngested.TotalSeconds:F1} s = {d.ValueRows / d.ValuesIngested.TotalSeconds:N0} rows/s; {d.FeatureSets.Count} feature sets of 10 members through the API");
         Line($"");
 
         Line($"### Targets (DESIGN.md §5), from this run");

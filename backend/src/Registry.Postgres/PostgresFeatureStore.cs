@@ -8,8 +8,10 @@ using Registry.Core.Versions;
 namespace Registry.Postgres;
 
 /// <remarks>With a <see cref="FeatureDefinitionCache"/>, <see cref="GetForReadAsync"/> answers from memory (ADR 0016) and
-/// every write here forgets what it changed once committed; without one, every read goes to PostgreSQL.</remarks>
-public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource, FeatureDefinitionCache? cache = null) : IFeatureStore
+/// every write here forgets what it changed once committed; without one, every read goes to PostgreSQL. With a
+/// <see cref="FeatureCatalog"/> as well, filtered lists are answered from memory too (ADR 0044).</remarks>
+public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource, FeatureDefinitionCache? cache = null, FeatureCatalog? catalog = null)
+    : IFeatureStore
 {
     private const string Columns = """
         f.feature_name, f.current_version, f.feature_type, f.data_type, f.status, f.description, f.owner,
@@ -75,6 +77,14 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource, Fe
 
     public async Task<FeaturePage> ListAsync(FeatureListQuery query, CancellationToken ct)
     {
+        if (catalog is not null && cache is not null && await catalog.ListAsync(query, ct) is { } hit)
+        {
+            var page = await cache.GetManyAsync(hit.Names, LoadManyAsync, ct);
+            // A definition that changed between the catalog's read and this one (its notification still on its way) would
+            // not be what the filter asked for: then PostgreSQL answers, as one snapshot.
+            if (page.Count == hit.Names.Count && page.All(f => FeatureCatalog.Matches(f, query))) return new FeaturePage(page, hit.Total);
+        }
+
         var where = new List<string>();
         var parameters = new List<NpgsqlParameter>();
         void Filter(string condition, object value, NpgsqlDbType? type = null)
@@ -98,7 +108,7 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource, Fe
         var sql = $"""
             SELECT {Columns}, count(*) OVER () AS total
             FROM features f {whereSql}
-            ORDER BY f.feature_name
+            ORDER BY f.feature_name COLLATE "C"
             OFFSET {query.Skip} LIMIT {query.Limit}
             """;
         await using var cmd = dataSource.CreateCommand(sql);
@@ -115,6 +125,16 @@ public sealed partial class PostgresFeatureStore(NpgsqlDataSource dataSource, Fe
         }
         if (total < 0) total = query.Skip == 0 ? 0 : await CountAsync(whereSql, parameters, ct);
         return new FeaturePage(items, total);
+    }
+
+    private async Task<IReadOnlyList<FeatureDefinition>> LoadManyAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM features f WHERE f.feature_name = ANY ($1)");
+        cmd.Parameters.Add(new() { Value = featureNames.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var result = new List<FeatureDefinition>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) result.Add(Read(reader));
+        return result;
     }
 
     public async Task<FeatureDefinition?> UpdateAsync(FeatureDefinition feature, int expectedRevision, CancellationToken ct)

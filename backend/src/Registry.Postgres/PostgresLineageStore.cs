@@ -5,7 +5,9 @@ using Registry.Core.Lineage;
 
 namespace Registry.Postgres;
 
-public sealed class PostgresLineageStore(NpgsqlDataSource dataSource) : ILineageStore
+/// <remarks>With a <see cref="FeatureCatalog"/>, walks and edges are answered from memory once it is loaded (ADR 0044); the
+/// statements below answer while it loads or when the change listener is down, and are the reference it is tested against.</remarks>
+public sealed class PostgresLineageStore(NpgsqlDataSource dataSource, FeatureCatalog? catalog = null) : ILineageStore
 {
     /// <summary>
     /// $1 root, $2 upstream depth, $3 downstream depth. Two bounded breadth-first walks over the one edge table.
@@ -34,14 +36,14 @@ public sealed class PostgresLineageStore(NpgsqlDataSource dataSource) : ILineage
         )
         SELECT r.name, f.status, f.owner, f.current_version, r.depth, r.direction
         FROM reached r CROSS JOIN LATERAL (SELECT status, owner, current_version FROM features f WHERE f.feature_name = r.name OFFSET 0) f
-        ORDER BY r.direction DESC, r.depth, r.name
+        ORDER BY r.direction DESC, r.depth, r.name COLLATE "C"
         """;
 
     /// <summary>$1 feature names: the edges among them.</summary>
     public const string EdgesSql = """
         SELECT upstream_name, feature_name FROM feature_upstreams
         WHERE feature_name = ANY ($1) AND upstream_name = ANY ($1)
-        ORDER BY upstream_name, feature_name
+        ORDER BY upstream_name COLLATE "C", feature_name COLLATE "C"
         """;
 
     /// <summary>$1 feature names, $2 since (or null), $3 environment (or null).</summary>
@@ -63,7 +65,13 @@ public sealed class PostgresLineageStore(NpgsqlDataSource dataSource) : ILineage
         WHERE m.feature_name = ANY ($1)
         """;
 
-    public async Task<IReadOnlyList<LineageNode>> WalkAsync(string featureName, int upstreamDepth, int downstreamDepth, CancellationToken ct)
+    public async Task<IReadOnlyList<LineageNode>> WalkAsync(string featureName, int upstreamDepth, int downstreamDepth, CancellationToken ct) =>
+        catalog is not null && await catalog.WalkAsync(featureName, upstreamDepth, downstreamDepth, ct) is { } nodes
+            ? nodes
+            : await WalkInDatabaseAsync(featureName, upstreamDepth, downstreamDepth, ct);
+
+    /// <summary>The walk as one statement (<see cref="WalkSql"/>), whatever the catalog holds.</summary>
+    public async Task<IReadOnlyList<LineageNode>> WalkInDatabaseAsync(string featureName, int upstreamDepth, int downstreamDepth, CancellationToken ct)
     {
         await using var walk = dataSource.CreateCommand(WalkSql);
         walk.Parameters.Add(new() { Value = featureName });
@@ -80,7 +88,13 @@ public sealed class PostgresLineageStore(NpgsqlDataSource dataSource) : ILineage
         return nodes;
     }
 
-    public async Task<IReadOnlyList<LineageEdge>> GetEdgesAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct)
+    public async Task<IReadOnlyList<LineageEdge>> GetEdgesAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct) =>
+        catalog is not null && await catalog.EdgesAsync(featureNames, ct) is { } edges
+            ? edges
+            : await GetEdgesInDatabaseAsync(featureNames, ct);
+
+    /// <summary>The edges as one statement (<see cref="EdgesSql"/>), whatever the catalog holds.</summary>
+    public async Task<IReadOnlyList<LineageEdge>> GetEdgesInDatabaseAsync(IReadOnlyCollection<string> featureNames, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(EdgesSql);
         cmd.Parameters.Add(new() { Value = featureNames.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });

@@ -10,10 +10,11 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// One NpgsqlDataSource for the process (it owns the pool), the store on top, migrations at start-up; with
-    /// <paramref name="cacheDefinitions"/>, current definitions kept in memory and exact by LISTEN/NOTIFY (ADR 0016).
+    /// <paramref name="cacheDefinitions"/>, current definitions kept in memory and exact by LISTEN/NOTIFY (ADR 0016), and with
+    /// <paramref name="catalog"/> as well, filtered lists and lineage walks answered from memory on the same signal (ADR 0044).
     /// </summary>
     public static IServiceCollection AddPostgresRegistryStore(this IServiceCollection services, string connectionString,
-        bool cacheDefinitions = true)
+        bool cacheDefinitions = true, bool catalog = true)
     {
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "registry" }.Build());
         services.AddSingleton<MigrationRunner>();
@@ -25,7 +26,13 @@ public static class ServiceCollectionExtensions
             // Registered after the migrations' hosted service, so the triggers exist before it listens.
             services.AddHostedService<FeatureChangeListener>();
         }
-        services.AddSingleton(sp => new PostgresFeatureStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<FeatureDefinitionCache>()));
+        if (cacheDefinitions && catalog)
+        {
+            services.AddSingleton(sp => new FeatureCatalog(sp.GetRequiredService<FeatureDefinitionCache>(),
+                new PostgresCatalogSource(sp.GetRequiredService<NpgsqlDataSource>())));
+        }
+        services.AddSingleton(sp => new PostgresFeatureStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<FeatureDefinitionCache>(),
+            sp.GetService<FeatureCatalog>()));
         services.AddSingleton(sp => Guarded<IFeatureStore>(sp, sp.GetRequiredService<PostgresFeatureStore>()));
         services.AddSingleton(sp => Guarded<IVersionStore>(sp, sp.GetRequiredService<PostgresFeatureStore>()));
         services.AddSingleton(sp => Guarded<Registry.Core.Usage.IUsageStore>(sp,

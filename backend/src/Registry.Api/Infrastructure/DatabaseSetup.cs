@@ -22,6 +22,8 @@ public static class DatabaseSetup
         var connectionString = builder.Configuration.GetConnectionString("Registry");
         // DefinitionCache:Enabled=false reads every definition from the database (e.g. behind a pooler that drops LISTEN).
         var cacheDefinitions = builder.Configuration.GetValue("DefinitionCache:Enabled", true);
+        // DefinitionCache:Catalog=false keeps filtered lists and lineage walks on the database (ADR 0044).
+        var catalog = cacheDefinitions && builder.Configuration.GetValue("DefinitionCache:Catalog", true);
         if (RegistryStoreSelection.Of(connectionString) == RegistryStoreKind.MongoDb)
         {
             builder.Services.AddMongoRegistryStore(connectionString!, cacheDefinitions);
@@ -46,7 +48,7 @@ public static class DatabaseSetup
             builder.Services.AddHostedService(sp => new LocalClusterLifetime(cluster, sp.GetRequiredService<ILogger<LocalClusterLifetime>>()));
         }
 
-        builder.Services.AddPostgresRegistryStore(connectionString, cacheDefinitions);
+        builder.Services.AddPostgresRegistryStore(connectionString, cacheDefinitions, catalog);
     }
 
     /// <summary>

@@ -71,6 +71,39 @@ public sealed class FeatureDefinitionCache : IFeatureChangeSignal
         return loaded;
     }
 
+    /// <summary>
+    /// The definitions of <paramref name="featureNames"/> that exist, in that order: from memory where they are, the others in
+    /// one call of <paramref name="load"/>, kept by the same rule as <see cref="GetAsync"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<FeatureDefinition>> GetManyAsync(IReadOnlyList<string> featureNames,
+        Func<IReadOnlyCollection<string>, CancellationToken, Task<IReadOnlyList<FeatureDefinition>>> load, CancellationToken ct)
+    {
+        var found = new FeatureDefinition?[featureNames.Count];
+        var missing = new List<string>();
+        var live = _live;
+        for (var i = 0; i < featureNames.Count; i++)
+        {
+            if (live && _entries.TryGetValue(featureNames[i], out var cached)) found[i] = cached;
+            else missing.Add(featureNames[i]);
+        }
+        if (featureNames.Count > missing.Count) Lookups.Add(featureNames.Count - missing.Count, new KeyValuePair<string, object?>("result", "hit"));
+        if (missing.Count > 0)
+        {
+            Lookups.Add(missing.Count, new KeyValuePair<string, object?>("result", live ? "miss" : "bypass"));
+            var generation = Interlocked.Read(ref _generation);
+            var loaded = (await load(missing, ct)).ToDictionary(f => f.FeatureName, StringComparer.Ordinal);
+            for (var i = 0; i < featureNames.Count; i++)
+                if (found[i] is null && loaded.TryGetValue(featureNames[i], out var f)) found[i] = f;
+            if (live && _live && Interlocked.Read(ref _generation) == generation && _entries.Count + loaded.Count <= _maxEntries)
+            {
+                foreach (var f in loaded.Values) _entries[f.FeatureName] = f;
+                if (Interlocked.Read(ref _generation) != generation || !_live)
+                    foreach (var f in loaded.Values) _entries.TryRemove(new KeyValuePair<string, FeatureDefinition>(f.FeatureName, f));
+            }
+        }
+        return [.. found.OfType<FeatureDefinition>()];
+    }
+
     /// <summary>Forgets these definitions: called after this process commits a change to them, and for each notification.</summary>
     public void Forget(IEnumerable<string> featureNames)
     {
