@@ -18,6 +18,11 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
         correlation_with_target, execution_id, execution_duration_ms, usage_timestamp, recorded_at, snapshot_id
         """;
 
+    // Row locks in name order: two transactions touching the same features queue up instead of deadlocking.
+    private const string LockSql = """
+        SELECT feature_name FROM features WHERE feature_name = ANY($1) ORDER BY feature_name FOR NO KEY UPDATE
+        """;
+
     private const string SnapshotUsageColumns = """
         id, snapshot_id, used_by_model, model_version, environment, execution_id, usage_timestamp, recorded_at
         """;
@@ -39,21 +44,58 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
         return result;
     }
 
-    public async Task<IReadOnlyList<FeatureUsage>> RecordAsync(IReadOnlyList<FeatureUsage> records, CancellationToken ct)
+    public async Task<IReadOnlyList<UsageGroupResult>> RecordGroupAsync(IReadOnlyList<IReadOnlyList<FeatureUsage>> members, CancellationToken ct)
     {
+        var names = members.SelectMany(m => m).Select(r => r.FeatureName).Distinct(StringComparer.Ordinal).ToArray();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        // Three statements, one round trip.
-        await using var batch = new NpgsqlBatch(connection, tx);
-        AddRecordCommands(batch, records);
 
-        var stored = new List<FeatureUsage>(records.Count);
-        await ExecuteAsync(batch, tx, records, async reader =>
+        // First the locks (a round trip of its own): a locked feature cannot be deleted before the commit, so the members
+        // whose features are all locked can be stored, and the others are left out, rather than failing the group.
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        await using (var lockRows = new NpgsqlCommand(LockSql, connection, tx))
         {
-            await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct)) stored.Add(Read(reader));
-        }, ct);
-        return stored.OrderBy(r => r.Id).ToList();
+            lockRows.Parameters.Add(new() { Value = names, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            await using var reader = await lockRows.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) present.Add(reader.GetString(0));
+        }
+        var stored = members.Where(m => m.All(r => present.Contains(r.FeatureName))).ToList();
+        var records = stored.SelectMany(m => m).ToList();
+
+        var rows = new List<FeatureUsage>(records.Count);
+        if (records.Count > 0)
+        {
+            // The records and the counters: one round trip, one counter update per feature for the whole group.
+            await using var batch = new NpgsqlBatch(connection, tx);
+            AddInsertCommands(batch, records);
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) rows.Add(Read(reader));
+            while (await reader.NextResultAsync(ct)) { }
+        }
+        await tx.CommitAsync(ct);
+        if (records.Count > 0)
+        {
+            // The counters moved: the definitions' answers (usage_count, last_used_at) changed.
+            cache?.Forget(records.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal));
+        }
+
+        // Identities follow the input order, so the rows sorted by id are the stored members' records, member after member.
+        rows.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var results = new List<UsageGroupResult>(members.Count);
+        var next = 0;
+        foreach (var member in members)
+        {
+            if (member.All(r => present.Contains(r.FeatureName)))
+            {
+                results.Add(UsageGroupResult.Recorded(rows.GetRange(next, member.Count)));
+                next += member.Count;
+            }
+            else
+            {
+                results.Add(UsageGroupResult.Missing([.. member.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]));
+            }
+        }
+        return results;
     }
 
     public async Task<RecordedSnapshotUsage> RecordSnapshotUsageAsync(SnapshotUsage entry, IReadOnlyList<FeatureUsage> records, CancellationToken ct)
@@ -120,17 +162,22 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
     /// </summary>
     private static void AddRecordCommands(NpgsqlBatch batch, IReadOnlyList<FeatureUsage> records)
     {
+        var lockRows = new NpgsqlBatchCommand(LockSql);
+        lockRows.Parameters.Add(new() { Value = records.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        batch.BatchCommands.Add(lockRows);
+        AddInsertCommands(batch, records);
+    }
+
+    /// <summary>
+    /// Appends the two statements that store records to <paramref name="batch"/>, once their features are locked: insert
+    /// the records (their result set is the stored records) and move the features' counters.
+    /// </summary>
+    private static void AddInsertCommands(NpgsqlBatch batch, IReadOnlyList<FeatureUsage> records)
+    {
         var perFeature = records.GroupBy(r => r.FeatureName, StringComparer.Ordinal)
             .Select(g => (Name: g.Key, Count: (long)g.Count(), Last: g.Max(r => r.UsageTimestamp)))
             .OrderBy(g => g.Name, StringComparer.Ordinal)
             .ToList();
-
-        // Row locks in name order: two batches touching the same features queue up instead of deadlocking.
-        var lockRows = new NpgsqlBatchCommand("""
-            SELECT feature_name FROM features WHERE feature_name = ANY($1) ORDER BY feature_name FOR NO KEY UPDATE
-            """);
-        lockRows.Parameters.Add(new() { Value = perFeature.Select(f => f.Name).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        batch.BatchCommands.Add(lockRows);
 
         // ORDER BY position makes the identity follow the input order, so sorting the answer by id restores it.
         var insert = new NpgsqlBatchCommand($"""

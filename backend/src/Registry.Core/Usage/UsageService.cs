@@ -7,9 +7,10 @@ namespace Registry.Core.Usage;
 
 /// <summary>
 /// Which model used which feature version: records are checked against the registry (the feature and the exact
-/// version must exist) so that impact analysis never points at something that was not there.
+/// version must exist) so that impact analysis never points at something that was not there. Records are written through
+/// <paramref name="groupCommit"/> when there is one (the API's, ADR 0040), else each request is a group of its own.
 /// </summary>
-public sealed class UsageService(IUsageStore store, IFeatureStore features, TimeProvider clock)
+public sealed class UsageService(IUsageStore store, IFeatureStore features, TimeProvider clock, UsageGroupCommit? groupCommit = null)
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
@@ -101,7 +102,9 @@ public sealed class UsageService(IUsageStore store, IFeatureStore features, Time
             ExecutionDurationMs = r.ExecutionDurationMs,
             UsageTimestamp = r.UsageTimestamp?.ToMicroseconds() ?? now,
         }).ToList();
-        return await store.RecordAsync(records, ct);
+        if (groupCommit is not null) return await groupCommit.RecordAsync(records, ct);
+        var result = (await store.RecordGroupAsync([records], ct))[0];
+        return result.Stored ?? throw UsageGroupCommit.Vanished(result.MissingFeatures);
     }
 
     private async Task ThrowIfUnknownAsync(string featureName, CancellationToken ct)
