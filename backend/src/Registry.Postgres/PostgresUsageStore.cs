@@ -46,12 +46,49 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
 
     public async Task<IReadOnlyList<UsageGroupResult>> RecordGroupAsync(IReadOnlyList<IReadOnlyList<FeatureUsage>> members, CancellationToken ct)
     {
+        var records = members.SelectMany(m => m).ToList();
+        // The common case, every feature there: locks, records and counters in one round trip, then the commit.
+        if (await TryRecordAllAsync(records, ct) is { } rows)
+        {
+            Forget(records);
+            return Split(members, rows, _ => true);
+        }
+        // A feature is gone (the insert met the foreign key, nothing was committed): again, leaving its members out.
+        return await RecordPresentMembersAsync(members, ct);
+    }
+
+    /// <summary>Stores every record in one transaction; null, with nothing stored, when one names a missing feature.</summary>
+    private async Task<List<FeatureUsage>?> TryRecordAllAsync(IReadOnlyList<FeatureUsage> records, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, tx);
+        AddRecordCommands(batch, records);
+        var rows = new List<FeatureUsage>(records.Count);
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct); // past the locks
+            while (await reader.ReadAsync(ct)) rows.Add(Read(reader));
+            while (await reader.NextResultAsync(ct)) { }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return null; // rolled back when the transaction is disposed
+        }
+        await tx.CommitAsync(ct);
+        return rows;
+    }
+
+    /// <summary>
+    /// Locks the features first (a round trip of its own): a locked feature cannot be deleted before the commit, so the
+    /// members whose features are all locked are stored, and the others are left out rather than failing the group.
+    /// </summary>
+    private async Task<IReadOnlyList<UsageGroupResult>> RecordPresentMembersAsync(IReadOnlyList<IReadOnlyList<FeatureUsage>> members, CancellationToken ct)
+    {
         var names = members.SelectMany(m => m).Select(r => r.FeatureName).Distinct(StringComparer.Ordinal).ToArray();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-
-        // First the locks (a round trip of its own): a locked feature cannot be deleted before the commit, so the members
-        // whose features are all locked can be stored, and the others are left out, rather than failing the group.
         var present = new HashSet<string>(StringComparer.Ordinal);
         await using (var lockRows = new NpgsqlCommand(LockSql, connection, tx))
         {
@@ -59,13 +96,12 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
             await using var reader = await lockRows.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) present.Add(reader.GetString(0));
         }
-        var stored = members.Where(m => m.All(r => present.Contains(r.FeatureName))).ToList();
-        var records = stored.SelectMany(m => m).ToList();
+        bool Stored(IReadOnlyList<FeatureUsage> member) => member.All(r => present.Contains(r.FeatureName));
+        var records = members.Where(Stored).SelectMany(m => m).ToList();
 
         var rows = new List<FeatureUsage>(records.Count);
         if (records.Count > 0)
         {
-            // The records and the counters: one round trip, one counter update per feature for the whole group.
             await using var batch = new NpgsqlBatch(connection, tx);
             AddInsertCommands(batch, records);
             await using var reader = await batch.ExecuteReaderAsync(ct);
@@ -73,19 +109,29 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
             while (await reader.NextResultAsync(ct)) { }
         }
         await tx.CommitAsync(ct);
-        if (records.Count > 0)
-        {
-            // The counters moved: the definitions' answers (usage_count, last_used_at) changed.
-            cache?.Forget(records.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal));
-        }
+        Forget(records);
+        return Split(members, rows, Stored);
+    }
 
-        // Identities follow the input order, so the rows sorted by id are the stored members' records, member after member.
+    /// <summary>The counters moved: the definitions' answers (usage_count, last_used_at) changed.</summary>
+    private void Forget(IReadOnlyList<FeatureUsage> records)
+    {
+        if (records.Count > 0) cache?.Forget(records.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Each member's stored records, or its features when it was left out. Identities follow the input order, so the
+    /// rows sorted by id are the stored members' records, member after member.
+    /// </summary>
+    private static List<UsageGroupResult> Split(IReadOnlyList<IReadOnlyList<FeatureUsage>> members, List<FeatureUsage> rows,
+        Func<IReadOnlyList<FeatureUsage>, bool> stored)
+    {
         rows.Sort((a, b) => a.Id.CompareTo(b.Id));
         var results = new List<UsageGroupResult>(members.Count);
         var next = 0;
         foreach (var member in members)
         {
-            if (member.All(r => present.Contains(r.FeatureName)))
+            if (stored(member))
             {
                 results.Add(UsageGroupResult.Recorded(rows.GetRange(next, member.Count)));
                 next += member.Count;

@@ -112,6 +112,21 @@ public sealed class UsageGroupFailureTests(RegistryApiFactory factory) : IClassF
         Assert.Equal([5L, 2, 2, 2, 2], sizes);
     }
 
+    [Fact]
+    public async Task A_feature_deleted_by_hand_after_its_version_was_known_is_a_404()
+    {
+        await _client.CreateAsync(FeatureApi.Minimal("gf_by_hand"));
+        await _client.RecordAsync(UsageApi.Record("gf_by_hand")); // this process now knows 1.0.0 is published (ADR 0041)
+        await using (var delete = _dataSource.CreateCommand("DELETE FROM features WHERE feature_name = 'gf_by_hand'"))
+            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+
+        // The service trusts what it knows, and the group's lock finds the row gone: a 404, not a 500, and nothing stored.
+        var problem = await (await _client.PostJsonAsync(UsageApi.Url, UsageApi.Record("gf_by_hand").ToJsonString())).ExpectProblemAsync(404);
+        Assert.Contains("gf_by_hand", (string)problem["detail"]!, StringComparison.Ordinal);
+        await using var count = _dataSource.CreateCommand("SELECT count(*) FROM feature_usage WHERE feature_name = 'gf_by_hand'");
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
     private static FeatureUsage Usage(string feature) => new()
     {
         FeatureName = feature,

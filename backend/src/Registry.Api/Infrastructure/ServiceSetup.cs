@@ -23,6 +23,7 @@ public static class ServiceSetup
             .BindConfiguration(Registry.Core.Usage.UsageGroupOptions.Section)
             .Validate(o => o.Errors().Count == 0, "Usage:MaxGroupRecords and Usage:MaxQueuedRequests must be 1 or more.")
             .ValidateOnStart();
+        services.AddSingleton<Registry.Core.Usage.PublishedVersionCache>(_ => new());
         services.AddSingleton(sp => new Registry.Core.Usage.UsageGroupCommit(
             sp.GetRequiredService<Registry.Core.Usage.IUsageStore>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Registry.Core.Usage.UsageGroupOptions>>().Value));
