@@ -58,7 +58,7 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
     }
 
     /// <summary>Stores every record in one transaction; null, with nothing stored, when one names a missing feature.</summary>
-    private async Task<List<FeatureUsage>?> TryRecordAllAsync(IReadOnlyList<FeatureUsage> records, CancellationToken ct)
+    private async Task<List<FeatureUsage>?> TryRecordAllAsync(List<FeatureUsage> records, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -114,7 +114,7 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
     }
 
     /// <summary>The counters moved: the definitions' answers (usage_count, last_used_at) changed.</summary>
-    private void Forget(IReadOnlyList<FeatureUsage> records)
+    private void Forget(List<FeatureUsage> records)
     {
         if (records.Count > 0) cache?.Forget(records.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal));
     }

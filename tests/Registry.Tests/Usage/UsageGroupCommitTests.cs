@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using Registry.Tests.Infrastructure;
 
 namespace Registry.Tests.Usage;

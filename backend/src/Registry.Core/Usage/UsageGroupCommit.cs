@@ -33,7 +33,7 @@ public sealed class UsageGroupOptions
 /// No timer: a lone request goes at once, and under load a group is whatever arrived during one commit.
 /// Each request is answered only after its group has committed; when the group fails, every request in it fails.
 /// </summary>
-public sealed class UsageGroupCommit : IAsyncDisposable
+public sealed class UsageGroupCommit : IAsyncDisposable, IDisposable
 {
     private readonly IUsageStore _store;
     private readonly int _maxGroupRecords;
@@ -122,6 +122,13 @@ public sealed class UsageGroupCommit : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writer;
+    }
+
+    /// <summary>The same, for a container disposed synchronously.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _writer.GetAwaiter().GetResult();
     }
 
     private sealed class Pending(IReadOnlyList<FeatureUsage> records)
