@@ -9,8 +9,8 @@ using Registry.MongoDb.Documents;
 namespace Registry.MongoDb;
 
 /// <summary>
-/// Usage records in feature_usage and the snapshots' audit log in snapshot_usage. A batch is inserted and the features'
-/// counters moved in one transaction; ids come from the counters collection, reserved outside it as a sequence is.
+/// Usage records in feature_usage and the snapshots' audit log in snapshot_usage. A group of requests' records (ADR 0040)
+/// is inserted and the features' counters moved in one transaction; ids come from the counters collection, reserved outside it as a sequence is.
 /// </summary>
 public sealed class MongoUsageStore(MongoRegistry registry, TimeProvider clock, FeatureDefinitionCache? cache = null) : IUsageStore
 {
@@ -33,18 +33,41 @@ public sealed class MongoUsageStore(MongoRegistry registry, TimeProvider clock, 
         return docs.ToDictionary(d => (d.FeatureName, d.VersionKey), d => d.Version);
     }
 
-    public async Task<IReadOnlyList<FeatureUsage>> RecordAsync(IReadOnlyList<FeatureUsage> records, CancellationToken ct)
+    public async Task<IReadOnlyList<UsageGroupResult>> RecordGroupAsync(IReadOnlyList<IReadOnlyList<FeatureUsage>> members, CancellationToken ct)
     {
-        var firstId = await registry.ReserveIdsAsync(Collections.Usage, records.Count, ct);
+        var total = members.Sum(m => m.Count);
+        var firstId = await registry.ReserveIdsAsync(Collections.Usage, total, ct);
         var recordedAt = clock.Now();
-        var documents = records.Select((r, i) => r.ToDocument(firstId + i, recordedAt)).ToList();
-        await registry.InTransactionAsync(async (session, token) =>
+        // Ids are given in input order, member after member; a member left out only leaves a gap, as a sequence does.
+        var documents = new List<List<UsageDocument>>(members.Count);
+        var nextId = firstId;
+        foreach (var member in members)
         {
-            await InsertRecordsAsync(session, records, documents, token);
-            return true;
+            documents.Add([.. member.Select((r, i) => r.ToDocument(nextId + i, recordedAt))]);
+            nextId += member.Count;
+        }
+
+        var present = await registry.InTransactionAsync(async (session, token) =>
+        {
+            // Read in the transaction: a feature deleted after this read makes the counter update below conflict, and the
+            // driver retries the whole transaction, which then leaves that feature's members out (PostgreSQL locks instead).
+            var names = members.SelectMany(m => m).Select(r => r.FeatureName).Distinct(StringComparer.Ordinal).ToList();
+            var found = (await registry.Features.Find(session, Builders<FeatureDocument>.Filter.In(d => d.Id, names))
+                .Project(Builders<FeatureDocument>.Projection.Include(d => d.Id)).ToListAsync(token))
+                .Select(d => d["_id"].AsString).ToHashSet(StringComparer.Ordinal);
+            var stored = members.Select((m, i) => (Member: m, Index: i)).Where(m => m.Member.All(r => found.Contains(r.FeatureName))).ToList();
+            if (stored.Count > 0)
+            {
+                await InsertRecordsAsync(session, [.. stored.SelectMany(m => m.Member)], [.. stored.SelectMany(m => documents[m.Index])], token);
+            }
+            return found;
         }, ct);
-        cache?.Forget(records.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal));
-        return [.. documents.Select(d => d.ToDomain())];
+
+        var results = members.Select((m, i) => m.All(r => present.Contains(r.FeatureName))
+            ? UsageGroupResult.Recorded([.. documents[i].Select(d => d.ToDomain())])
+            : UsageGroupResult.Missing([.. m.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)])).ToList();
+        cache?.Forget(members.Where((m, i) => results[i].Stored is not null).SelectMany(m => m).Select(r => r.FeatureName).Distinct(StringComparer.Ordinal));
+        return results;
     }
 
     public async Task<RecordedSnapshotUsage> RecordSnapshotUsageAsync(SnapshotUsage entry, IReadOnlyList<FeatureUsage> records, CancellationToken ct)

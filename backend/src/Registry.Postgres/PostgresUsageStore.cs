@@ -18,6 +18,11 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
         correlation_with_target, execution_id, execution_duration_ms, usage_timestamp, recorded_at, snapshot_id
         """;
 
+    // Row locks in name order: two transactions touching the same features queue up instead of deadlocking.
+    private const string LockSql = """
+        SELECT feature_name FROM features WHERE feature_name = ANY($1) ORDER BY feature_name FOR NO KEY UPDATE
+        """;
+
     private const string SnapshotUsageColumns = """
         id, snapshot_id, used_by_model, model_version, environment, execution_id, usage_timestamp, recorded_at
         """;
@@ -39,21 +44,104 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
         return result;
     }
 
-    public async Task<IReadOnlyList<FeatureUsage>> RecordAsync(IReadOnlyList<FeatureUsage> records, CancellationToken ct)
+    public async Task<IReadOnlyList<UsageGroupResult>> RecordGroupAsync(IReadOnlyList<IReadOnlyList<FeatureUsage>> members, CancellationToken ct)
+    {
+        var records = members.SelectMany(m => m).ToList();
+        // The common case, every feature there: locks, records and counters in one round trip, then the commit.
+        if (await TryRecordAllAsync(records, ct) is { } rows)
+        {
+            Forget(records);
+            return Split(members, rows, _ => true);
+        }
+        // A feature is gone (the insert met the foreign key, nothing was committed): again, leaving its members out.
+        return await RecordPresentMembersAsync(members, ct);
+    }
+
+    /// <summary>Stores every record in one transaction; null, with nothing stored, when one names a missing feature.</summary>
+    private async Task<List<FeatureUsage>?> TryRecordAllAsync(List<FeatureUsage> records, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        // Three statements, one round trip.
         await using var batch = new NpgsqlBatch(connection, tx);
         AddRecordCommands(batch, records);
-
-        var stored = new List<FeatureUsage>(records.Count);
-        await ExecuteAsync(batch, tx, records, async reader =>
+        var rows = new List<FeatureUsage>(records.Count);
+        try
         {
-            await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct)) stored.Add(Read(reader));
-        }, ct);
-        return stored.OrderBy(r => r.Id).ToList();
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct); // past the locks
+            while (await reader.ReadAsync(ct)) rows.Add(Read(reader));
+            while (await reader.NextResultAsync(ct)) { }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return null; // rolled back when the transaction is disposed
+        }
+        await tx.CommitAsync(ct);
+        return rows;
+    }
+
+    /// <summary>
+    /// Locks the features first (a round trip of its own): a locked feature cannot be deleted before the commit, so the
+    /// members whose features are all locked are stored, and the others are left out rather than failing the group.
+    /// </summary>
+    private async Task<IReadOnlyList<UsageGroupResult>> RecordPresentMembersAsync(IReadOnlyList<IReadOnlyList<FeatureUsage>> members, CancellationToken ct)
+    {
+        var names = members.SelectMany(m => m).Select(r => r.FeatureName).Distinct(StringComparer.Ordinal).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        await using (var lockRows = new NpgsqlCommand(LockSql, connection, tx))
+        {
+            lockRows.Parameters.Add(new() { Value = names, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            await using var reader = await lockRows.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) present.Add(reader.GetString(0));
+        }
+        bool Stored(IReadOnlyList<FeatureUsage> member) => member.All(r => present.Contains(r.FeatureName));
+        var records = members.Where(Stored).SelectMany(m => m).ToList();
+
+        var rows = new List<FeatureUsage>(records.Count);
+        if (records.Count > 0)
+        {
+            await using var batch = new NpgsqlBatch(connection, tx);
+            AddInsertCommands(batch, records);
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) rows.Add(Read(reader));
+            while (await reader.NextResultAsync(ct)) { }
+        }
+        await tx.CommitAsync(ct);
+        Forget(records);
+        return Split(members, rows, Stored);
+    }
+
+    /// <summary>The counters moved: the definitions' answers (usage_count, last_used_at) changed.</summary>
+    private void Forget(List<FeatureUsage> records)
+    {
+        if (records.Count > 0) cache?.Forget(records.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Each member's stored records, or its features when it was left out. Identities follow the input order, so the
+    /// rows sorted by id are the stored members' records, member after member.
+    /// </summary>
+    private static List<UsageGroupResult> Split(IReadOnlyList<IReadOnlyList<FeatureUsage>> members, List<FeatureUsage> rows,
+        Func<IReadOnlyList<FeatureUsage>, bool> stored)
+    {
+        rows.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var results = new List<UsageGroupResult>(members.Count);
+        var next = 0;
+        foreach (var member in members)
+        {
+            if (stored(member))
+            {
+                results.Add(UsageGroupResult.Recorded(rows.GetRange(next, member.Count)));
+                next += member.Count;
+            }
+            else
+            {
+                results.Add(UsageGroupResult.Missing([.. member.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]));
+            }
+        }
+        return results;
     }
 
     public async Task<RecordedSnapshotUsage> RecordSnapshotUsageAsync(SnapshotUsage entry, IReadOnlyList<FeatureUsage> records, CancellationToken ct)
@@ -120,17 +208,22 @@ public sealed class PostgresUsageStore(NpgsqlDataSource dataSource, FeatureDefin
     /// </summary>
     private static void AddRecordCommands(NpgsqlBatch batch, IReadOnlyList<FeatureUsage> records)
     {
+        var lockRows = new NpgsqlBatchCommand(LockSql);
+        lockRows.Parameters.Add(new() { Value = records.Select(r => r.FeatureName).Distinct(StringComparer.Ordinal).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        batch.BatchCommands.Add(lockRows);
+        AddInsertCommands(batch, records);
+    }
+
+    /// <summary>
+    /// Appends the two statements that store records to <paramref name="batch"/>, once their features are locked: insert
+    /// the records (their result set is the stored records) and move the features' counters.
+    /// </summary>
+    private static void AddInsertCommands(NpgsqlBatch batch, IReadOnlyList<FeatureUsage> records)
+    {
         var perFeature = records.GroupBy(r => r.FeatureName, StringComparer.Ordinal)
             .Select(g => (Name: g.Key, Count: (long)g.Count(), Last: g.Max(r => r.UsageTimestamp)))
             .OrderBy(g => g.Name, StringComparer.Ordinal)
             .ToList();
-
-        // Row locks in name order: two batches touching the same features queue up instead of deadlocking.
-        var lockRows = new NpgsqlBatchCommand("""
-            SELECT feature_name FROM features WHERE feature_name = ANY($1) ORDER BY feature_name FOR NO KEY UPDATE
-            """);
-        lockRows.Parameters.Add(new() { Value = perFeature.Select(f => f.Name).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        batch.BatchCommands.Add(lockRows);
 
         // ORDER BY position makes the identity follow the input order, so sorting the answer by id restores it.
         var insert = new NpgsqlBatchCommand($"""

@@ -17,6 +17,16 @@ public static class ServiceSetup
         services.AddScoped<FeatureService>();
         services.AddScoped<VersionService>();
         services.AddScoped<Registry.Core.Usage.UsageService>();
+        // Usage records are written in groups by one writer per process (ADR 0040). Created after the store it writes to, so
+        // disposed before it: a graceful stop commits what is still queued.
+        services.AddOptions<Registry.Core.Usage.UsageGroupOptions>()
+            .BindConfiguration(Registry.Core.Usage.UsageGroupOptions.Section)
+            .Validate(o => o.Errors().Count == 0, "Usage:MaxGroupRecords and Usage:MaxQueuedRequests must be 1 or more.")
+            .ValidateOnStart();
+        services.AddSingleton<Registry.Core.Usage.PublishedVersionCache>(_ => new());
+        services.AddSingleton(sp => new Registry.Core.Usage.UsageGroupCommit(
+            sp.GetRequiredService<Registry.Core.Usage.IUsageStore>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Registry.Core.Usage.UsageGroupOptions>>().Value));
         services.AddScoped<Registry.Core.Lineage.LineageService>();
         services.AddScoped<Registry.Core.Values.ValueService>();
         services.AddScoped<Registry.Core.Training.TrainingService>();

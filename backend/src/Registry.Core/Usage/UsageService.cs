@@ -7,9 +7,11 @@ namespace Registry.Core.Usage;
 
 /// <summary>
 /// Which model used which feature version: records are checked against the registry (the feature and the exact
-/// version must exist) so that impact analysis never points at something that was not there.
+/// version must exist) so that impact analysis never points at something that was not there. Records are written through
+/// <paramref name="groupCommit"/> when there is one (the API's, ADR 0040), else each request is a group of its own.
 /// </summary>
-public sealed class UsageService(IUsageStore store, IFeatureStore features, TimeProvider clock)
+public sealed class UsageService(IUsageStore store, IFeatureStore features, TimeProvider clock, UsageGroupCommit? groupCommit = null,
+    PublishedVersionCache? knownVersions = null)
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
@@ -61,7 +63,7 @@ public sealed class UsageService(IUsageStore store, IFeatureStore features, Time
     private async Task<IReadOnlyList<FeatureUsage>> RecordAllAsync(IReadOnlyList<RecordUsageRequest> requests, DateTimeOffset now, CancellationToken ct)
     {
         var refs = requests.Select(r => new VersionRef(r.FeatureName!, SemVer.Key(SemVer.Parse(r.FeatureVersion!)))).ToList();
-        var found = await store.FindVersionsAsync(refs.Distinct().ToList(), ct);
+        var found = await FindVersionsAsync(refs, ct);
 
         var unknownFeatures = found.Where(f => !f.FeatureExists).Select(f => f.FeatureName).Distinct().Order(StringComparer.Ordinal).ToList();
         if (unknownFeatures.Count > 0)
@@ -101,7 +103,30 @@ public sealed class UsageService(IUsageStore store, IFeatureStore features, Time
             ExecutionDurationMs = r.ExecutionDurationMs,
             UsageTimestamp = r.UsageTimestamp?.ToMicroseconds() ?? now,
         }).ToList();
-        return await store.RecordAsync(records, ct);
+        if (groupCommit is not null) return await groupCommit.RecordAsync(records, ct);
+        var result = (await store.RecordGroupAsync([records], ct))[0];
+        return result.Stored ?? throw UsageGroupCommit.Vanished(result.MissingFeatures);
+    }
+
+    /// <summary>The store's answer for each distinct reference, asking it only for those not known to be published.</summary>
+    private async Task<IReadOnlyList<VersionLookup>> FindVersionsAsync(List<VersionRef> refs, CancellationToken ct)
+    {
+        var distinct = refs.Distinct().ToList();
+        if (knownVersions is null) return await store.FindVersionsAsync(distinct, ct);
+        var found = new List<VersionLookup>(distinct.Count);
+        var unknown = new List<VersionRef>();
+        foreach (var version in distinct)
+        {
+            if (knownVersions.TryGet(version, out var published)) found.Add(new(version.FeatureName, version.VersionKey, true, published));
+            else unknown.Add(version);
+        }
+        if (unknown.Count == 0) return found;
+        foreach (var lookup in await store.FindVersionsAsync(unknown, ct))
+        {
+            if (lookup.PublishedVersion is { } published) knownVersions.Add(new(lookup.FeatureName, lookup.VersionKey), published);
+            found.Add(lookup);
+        }
+        return found;
     }
 
     private async Task ThrowIfUnknownAsync(string featureName, CancellationToken ct)
