@@ -46,8 +46,12 @@ internal static class Harness
         try
         {
             var wrk = Wrk.Version();
-            Log($"in-process hot paths (BenchmarkDotNet, {(options.Smoke ? "dry" : "short")} job)");
-            var hot = HotPathRunner.Run(options.Smoke, Path.Combine(folder, "bdn"));
+            var hot = new HotPathRun("(not run)", "", []);
+            if (options.Only is null)
+            {
+                Log($"in-process hot paths (BenchmarkDotNet, {(options.Smoke ? "dry" : "short")} job)");
+                hot = HotPathRunner.Run(options.Smoke, Path.Combine(folder, "bdn"));
+            }
 
             Log($"starting PostgreSQL in {folder}");
             // Declared first, disposed last: the API stops before the database does, on success and on failure alike.
@@ -64,10 +68,15 @@ internal static class Harness
             using var client = api.CreateClient();
 
             var rawPath = Path.Combine(folder, "raw.duckdb");
-            var data = await Generator.GenerateAsync(options.Dataset, dataSource, client, rawPath, folder, cts.Token);
-            Log($"dataset ready: definitions {data.Definitions.TotalSeconds:F1} s, usage {data.Usage.TotalSeconds:F1} s, values generated {data.ValuesGenerated.TotalSeconds:F1} s, ingested {data.ValuesIngested.TotalSeconds:F1} s");
+            if (options.Only is not null)
+            {
+                await RunFocusedAsync(options, api, client, dataSource, rawPath, folder, cts.Token);
+                Log($"--only {string.Join(',', options.Only)}: finished in {clock.Elapsed.TotalMinutes:F1} min (nothing written)");
+                return 0;
+            }
+            var data = await GenerateAsync(options, dataSource, client, rawPath, folder, cts.Token);
 
-            var http = await HttpCases.RunAsync(options, api, client, dataSource, data, folder, cts.Token);
+            var http = await HttpCases.RunAsync(options, api, client, dataSource, data, rawPath, folder, cts.Token);
             var work = await WorkCases.RunAsync(options, api, client, data, rawPath, folder, cts.Token);
             var apiPeak = api.LifetimePeakBytes;
             // The values file is released, so the online store's cases can restart the API as its owner with Redis on.
@@ -97,6 +106,26 @@ internal static class Harness
             catch (IOException) { /* best effort: it is under the temp folder */ }
             catch (UnauthorizedAccessException) { /* the cluster's files, if it could not be stopped */ }
         }
+    }
+
+    private static async Task<Dataset> GenerateAsync(HarnessOptions options, NpgsqlDataSource dataSource, HttpClient client, string rawPath, string folder,
+        CancellationToken ct)
+    {
+        var data = await Generator.GenerateAsync(options.Dataset, dataSource, client, rawPath, folder, ct);
+        Log($"dataset ready: definitions {data.Definitions.TotalSeconds:F1} s, usage {data.Usage.TotalSeconds:F1} s, values generated {data.ValuesGenerated.TotalSeconds:F1} s, ingested {data.ValuesIngested.TotalSeconds:F1} s");
+        return data;
+    }
+
+    /// <summary>--only: the named cases as the full run runs them, figures in the log only; the dataset only if a case reads it.</summary>
+    private static async Task RunFocusedAsync(HarnessOptions options, ApiProcess api, HttpClient client, NpgsqlDataSource dataSource, string rawPath,
+        string folder, CancellationToken ct)
+    {
+        if (options.Runs("ingest")) await WorkCases.IngestCasesAsync(options, api, client, folder, ct);
+        if (!options.Runs("training") && !options.Runs("feast") && !options.Runs("online_wide")) return;
+        var data = await GenerateAsync(options, dataSource, client, rawPath, folder, ct);
+        if (options.Runs("online_wide")) await HttpCases.WideAsync(options, api, client, data, rawPath, ct);
+        if (options.Runs("training")) await WorkCases.TrainingCasesAsync(options, api, client, data, rawPath, folder, ct);
+        if (options.Runs("feast")) await WorkCases.FeastCasesAsync(options, api, client, data, folder, ct);
     }
 
     public static void Log(string message) => Console.Error.WriteLine($"[bench {DateTime.UtcNow:HH:mm:ss}] {message}");
