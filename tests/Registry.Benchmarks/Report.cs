@@ -43,6 +43,7 @@ internal static class Report
     public const double LineageTargetMs = 50;
     public const double ReplicaOnlineP99TargetMs = 2;
     public const double ReplicaWideP99TargetMs = 8;
+    public const double WideP99TargetMs = 5;
 
     public static IReadOnlyList<Verdict> Verdicts(HarnessRun run)
     {
@@ -62,6 +63,10 @@ internal static class Report
             verdicts.Add(new("online vector: throughput ≥ 50 % of the trivial endpoint (peak to peak)",
                 I($"{online.Peak.Throughput:N0} / {floor.Throughput:N0} req/s = {ratio:P0}"), ratio >= ThroughputRatioTarget));
         }
+
+        if (http.SequentialOf("online_wide") is { } wide)
+            verdicts.Add(new($"online vector, {http.Sequential.Single(c => c.Id == "online_wide").Title[15..]}: p99 ≤ {WideP99TargetMs:F0} ms (1 connection, sequential client; answer checked against DuckDB)",
+                I($"{wide.P99Ms:F2} ms (p50 {wide.P50Ms:F2} ms)"), wide.P99Ms <= WideP99TargetMs));
 
         var definition = http.Case("definition").Peak!;
         var defRatio = definition.Throughput / floor.Throughput;
