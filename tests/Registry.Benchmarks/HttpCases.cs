@@ -32,7 +32,7 @@ internal static class HttpCases
     public const string OnlineSuffix = "/online";
 
     public static async Task<HttpRun> RunAsync(HarnessOptions options, ApiProcess api, HttpClient client, NpgsqlDataSource dataSource, Dataset data,
-        string folder, CancellationToken ct)
+        string rawPath, string folder, CancellationToken ct)
     {
         var shape = data.Shape;
         var http = options.Http;
@@ -138,6 +138,7 @@ internal static class HttpCases
             Harness.Log(Invariant($"({id}) sequential: {r.Throughput:N0} req/s, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms, p99.9 {r.P999Ms:F3} ms"));
             sequential.Add(new HttpCase(id, title, shown, [r]));
         }
+        if (onlineRoute is not null) sequential.Add(await WideAsync(options, api, client, data, rawPath, ct));
 
         // The raw engines, same concurrencies: the store's query behind GET one definition, and the lineage walk of (lineage).
         if (options.Only is not null) return new HttpRun(results, [], sequential, floor, floorIsHealth, peak);
@@ -193,6 +194,69 @@ internal static class HttpCases
             await Task.Delay(250, ct);
         }
         throw new TimeoutException("the catalog did not load within 3 minutes");
+    }
+
+    /// <summary>The wide online set of the in-process case: 50 features with values (fewer in a smoke run).</summary>
+    public const string WideSet = "bench_wide_owner";
+
+    /// <summary>
+    /// The online vector of 100 entities × 50 features, in process (this API owns the values file, no Redis), on the
+    /// sequential client: one path, so after the first request every value comes from the latest-value cache. Its answer
+    /// is first checked value by value against the harness's own DuckDB copy of the rows (the newest event per entity).
+    /// </summary>
+    public static async Task<HttpCase> WideAsync(HarnessOptions options, ApiProcess api, HttpClient client, Dataset data, string rawPath, CancellationToken ct)
+    {
+        var members = Math.Min(50, data.Shape.ValueFeatures);
+        var entities = Enumerable.Range(0, Math.Min(100, data.Shape.LightEntities)).Select(Generator.Entity).ToList();
+        using (var response = await client.PostAsync("api/v1/feature-sets", System.Net.Http.Json.JsonContent.Create(new
+               {
+                   feature_set_name = WideSet, owner = "bench", description = "The wide online shape, read in process (performance harness).",
+                   members = Enumerable.Range(0, members).Select(m => new { feature_name = Generator.Name(0, m), feature_version = "1.0.0" }),
+               }), ct))
+        {
+            if (!response.IsSuccessStatusCode)
+                throw new InvalidOperationException($"creating {WideSet} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        }
+        var path = $"/api/v1/feature-sets/{WideSet}/versions/1.0.0{OnlineSuffix}?" + string.Join("&", entities.Select(e => $"entity_id={e}"));
+        var checkedValues = CheckWide(await client.GetStringAsync(path.TrimStart('/'), ct), rawPath, members, entities);
+        var r = await SequentialProbe.RunAsync("online_wide", api, [path], options.Http.WarmupSeconds, options.Http.Seconds, ct);
+        Harness.Log(Invariant($"(online_wide) {checkedValues:N0} values checked against DuckDB; sequential: {r.Throughput:N0} req/s, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms, p99.9 {r.P999Ms:F3} ms"));
+        return new HttpCase("online_wide", Invariant($"online vector, {entities.Count} entities × {members} features, in process"),
+            Invariant($"`GET /api/v1/feature-sets/{WideSet}/versions/1.0.0{OnlineSuffix}?entity_id=…` ({entities.Count} entity_id parameters), the owner without Redis"), [r]);
+    }
+
+    /// <summary>Every value and event time of the answer against a direct query of the raw file; returns how many values were compared.</summary>
+    private static int CheckWide(string answer, string rawPath, int members, List<string> entities)
+    {
+        var expected = new Dictionary<(string Feature, string Entity), (DateTime EventTs, double Value)>();
+        using (var db = Registry.DuckDb.DuckDbDatabase.Open(rawPath))
+        using (var c = db.Rent())
+        {
+            for (var k = 0; k < members; k++)
+            {
+                using var r = c.Query($"SELECT entity_id, event_ts, value FROM {Generator.RawTable(k)} QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY event_ts DESC) = 1");
+                while (r.Read()) expected[(Generator.Name(0, k), r.GetString(0))] = (r.GetDateTime(1), r.GetDouble(2));
+            }
+        }
+        using var json = JsonDocument.Parse(answer);
+        var vectors = json.RootElement.GetProperty("vectors");
+        if (vectors.GetArrayLength() != entities.Count) throw new InvalidOperationException($"(online_wide) {vectors.GetArrayLength()} vectors, not {entities.Count}");
+        var n = 0;
+        foreach (var (vector, entity) in vectors.EnumerateArray().Zip(entities))
+        {
+            if (vector.GetProperty("entity_id").GetString() != entity) throw new InvalidOperationException($"(online_wide) vectors out of order at {entity}");
+            for (var k = 0; k < members; k++)
+            {
+                var feature = Generator.Name(0, k);
+                var has = expected.TryGetValue((feature, entity), out var want);
+                var present = vector.GetProperty("raw_values").TryGetProperty(feature, out var value);
+                if (has != present
+                    || has && (value.GetDouble() != want.Value || vector.GetProperty("event_ts").GetProperty(feature).GetDateTime().ToUniversalTime() != DateTime.SpecifyKind(want.EventTs, DateTimeKind.Utc)))
+                    throw new InvalidOperationException($"(online_wide) {feature} of {entity}: the API answered {(present ? value.ToString() : "nothing")}, DuckDB {(has ? want.ToString() : "nothing")}");
+                n++;
+            }
+        }
+        return n;
     }
 
     private static async Task<bool> AnswersAsync(HttpClient client, string path, CancellationToken ct)

@@ -70,7 +70,7 @@ internal static class Harness
             {
                 Log($"API (pid {loader.Pid}) on {loader.BaseAddress}");
                 using var loaderClient = loader.CreateClient();
-                data = await Generator.GenerateAsync(options.Dataset, dataSource, loaderClient, rawPath, folder, withValues: options.Only is null, cts.Token);
+                data = await Generator.GenerateAsync(options.Dataset, dataSource, loaderClient, rawPath, folder, withValues: options.NeedsValues, cts.Token);
                 Log($"dataset ready: definitions {data.Definitions.TotalSeconds:F1} s, large graph {data.Graph.TotalSeconds:F1} s, usage {data.Usage.TotalSeconds:F1} s, values generated {data.ValuesGenerated.TotalSeconds:F1} s, ingested {data.ValuesIngested.TotalSeconds:F1} s");
                 loaderPeak = loader.LifetimePeakBytes;
             }
@@ -82,10 +82,15 @@ internal static class Harness
             Log($"API restarted (pid {api.Pid}) on {api.BaseAddress}");
             using var client = api.CreateClient();
 
-            var http = await HttpCases.RunAsync(options, api, client, dataSource, data, folder, cts.Token);
+            var http = await HttpCases.RunAsync(options, api, client, dataSource, data, rawPath, folder, cts.Token);
             var startGet = $"/api/v1/features/{data.Bottom}";
             if (options.Only is not null)
             {
+                // The value cases as the full run runs them; their figures are in the log.
+                if (options.Runs("ingest")) await WorkCases.IngestCasesAsync(options, api, client, folder, cts.Token);
+                if (options.Runs("online_wide")) await HttpCases.WideAsync(options, api, client, data, rawPath, cts.Token);
+                if (options.Runs("training")) await WorkCases.TrainingCasesAsync(options, api, client, data, rawPath, folder, cts.Token);
+                if (options.Runs("feast")) await WorkCases.FeastCasesAsync(options, api, client, data, folder, cts.Token);
                 await api.DisposeAsync();
                 var focusedStart = options.Runs("start")
                     ? await StartCases.RunAsync(connectionString, Path.Combine(values, "values.duckdb"), startGet, StartRounds, cts.Token)

@@ -39,6 +39,16 @@ internal static class WorkCases
     public static async Task<WorkRun> RunAsync(HarnessOptions options, ApiProcess api, HttpClient client, Dataset data, string rawPath, string folder,
         CancellationToken ct)
     {
+        var ingest = await IngestCasesAsync(options, api, client, folder, ct);
+        var (training, nonNull) = await TrainingCasesAsync(options, api, client, data, rawPath, folder, ct);
+        var (feast, feastJson) = await FeastCasesAsync(options, api, client, data, folder, ct);
+        return new WorkRun(ingest, training, feast, feastJson, nonNull);
+    }
+
+    /// <summary>Bulk ingest of 1 M rows as CSV and as Parquet, against the raw appender (3 and 7 columns), interleaved by round.</summary>
+    public static async Task<IReadOnlyList<TimedCase>> IngestCasesAsync(HarnessOptions options, ApiProcess api, HttpClient client, string folder,
+        CancellationToken ct)
+    {
         var work = options.Work;
         Harness.Log($"ingest: preparing {work.IngestRows:N0} rows over {work.IngestEntities:N0} entities as CSV and Parquet bodies");
         var batch = BatchData.Create(work.IngestRows, work.IngestEntities, folder);
@@ -72,7 +82,15 @@ internal static class WorkCases
             new("ingest_csv", "API, CSV", $"`POST /api/v1/features/{{new}}/values`, `text/csv`, {Mib(batch.Csv.LongLength)}", work.IngestRows, csv, csvPeak),
             new("ingest_parquet", "API, Parquet", $"`POST /api/v1/features/{{new}}/values`, `{Parquet}`, {Mib(batch.Parquet.LongLength)}", work.IngestRows, parquet, parquetPeak),
         };
+        Harness.Log(Invariant($"ingest medians: raw {ingest[0].RowsPerSecond:N0}, API CSV {ingest[2].RowsPerSecond:N0} ({ingest[2].RowsPerSecond / ingest[0].RowsPerSecond:P0}), API Parquet {ingest[3].RowsPerSecond:N0} ({ingest[3].RowsPerSecond / ingest[0].RowsPerSecond:P0}) rows/s"));
+        return ingest;
+    }
 
+    /// <summary>The point-in-time training set, JSON and Parquet upload, against the raw ASOF query; their answers must agree.</summary>
+    public static async Task<(IReadOnlyList<TimedCase> Cases, int NonNull)> TrainingCasesAsync(HarnessOptions options, ApiProcess api, HttpClient client,
+        Dataset data, string rawPath, string folder, CancellationToken ct)
+    {
+        var work = options.Work;
         // The training set: labels over the heavy features' entities and window, as JSON rows and as an uploaded Parquet file.
         var features = data.ValueFeatures.Take(work.TrainingFeatures).ToList();
         var labels = Labels(work.TrainingLabels, data.Shape.HeavyFeatures > 0 ? data.Shape.HeavyEntities : data.Shape.LightEntities, Window(data.Shape), seed: 1);
@@ -111,7 +129,14 @@ internal static class WorkCases
             new("training_json", "API, JSON rows in, JSON out", $"`POST /api/v1/training-sets` with `features` ({features.Count} × `name@1.0.0`) and {labels.Count:N0} `rows`, {Mib(jsonBody.LongLength)}; answer read to the end", labels.Count, apiJson, jsonPeak),
             new("training_upload", "API, Parquet labels uploaded, Parquet out", $"`POST /api/v1/training-sets/upload?format=parquet&features=…`, {Mib(labelsParquet.LongLength)} of labels", labels.Count, apiUpload, uploadPeak),
         };
+        return (training, apiNonNull);
+    }
 
+    /// <summary>The Feast #3003 shape: one request, Parquet out (timed, peak memory), then the same answered as JSON.</summary>
+    public static async Task<(TimedCase Parquet, TimedCase Json)> FeastCasesAsync(HarnessOptions options, ApiProcess api, HttpClient client, Dataset data,
+        string folder, CancellationToken ct)
+    {
+        var work = options.Work;
         // Feast #3003: 17 k label rows × 1,000 features, one request, Parquet out (a data frame's format), then JSON for information.
         var feastFeatures = data.ValueFeatures.Take(work.FeastFeatures).ToList();
         var feastLabels = Labels(work.FeastLabels, data.Shape.LightEntities, Window(data.Shape), seed: 2);
@@ -130,7 +155,7 @@ internal static class WorkCases
         var feastJson = new TimedCase("feast_json", "Feast #3003 shape, JSON out (information)",
             $"the same request answered as JSON; {Mib(jsonAnswer.LongLength)}", feastLabels.Count, [jsonSeconds2], api.PeakBytes);
         Harness.Log(Invariant($"Feast shape, JSON: {jsonSeconds2:F1} s, API peak {feastJson.PeakBytes / 1048576.0:N0} MiB"));
-        return new WorkRun(ingest, training, feast, feastJson, apiNonNull);
+        return (feast, feastJson);
     }
 
     /// <summary>The window every value feature covers: from the first event to the last heavy (or light) one.</summary>

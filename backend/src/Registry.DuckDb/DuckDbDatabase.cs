@@ -6,9 +6,11 @@ namespace Registry.DuckDb;
 
 /// <summary>
 /// How the engine is confined (ADR 0019): the only folders SQL may read or write (the store's staging area and snapshot
-/// root), the memory every query shares, and the threads. Everything else on the host is out of reach.
+/// root), the memory every query shares, the threads, and where and how much it may spill beyond that memory (ADR 0042).
+/// Everything else on the host is out of reach.
 /// </summary>
-public sealed record DuckDbSandbox(IReadOnlyList<string> AllowedDirectories, string? MemoryLimit = null, int? Threads = null);
+public sealed record DuckDbSandbox(IReadOnlyList<string> AllowedDirectories, string? MemoryLimit = null, int? Threads = null,
+    string? SpillDirectory = null, string? MaxSpillSize = null);
 
 /// <summary>
 /// One DuckDB database, opened once per process through DuckDB.NET and shared (ADR 0023). DuckDB.NET keeps one engine
@@ -113,6 +115,9 @@ public sealed class DuckDbDatabase : IDisposable
         // casts). Per connection it would fail once the configuration is locked.
         Run(c, "SET GLOBAL TimeZone = 'UTC'");
         if (sandbox is null) return;
+        // The spill folder is the engine's own (not a folder SQL may name); set while external access is still on.
+        if (sandbox.SpillDirectory is { Length: > 0 } spill) Run(c, $"SET GLOBAL temp_directory = {DuckDbSession.Literal(spill)}");
+        if (sandbox.MaxSpillSize is { Length: > 0 } spillSize) Run(c, $"SET GLOBAL max_temp_directory_size = {DuckDbSession.Literal(spillSize)}");
         // allowed_directories must be set while external access is still on; the open-time configuration takes no lists.
         var folders = string.Join(", ", sandbox.AllowedDirectories.Select(d => DuckDbSession.Literal(WithSeparator(d))));
         Run(c, $"SET GLOBAL allowed_directories = [{folders}]");

@@ -15,7 +15,8 @@ public static class DuckDbServiceCollectionExtensions
     {
         var staging = StagingArea.For(options);
         var database = DuckDbDatabase.Open(options.Path,
-            new DuckDbSandbox([staging.Directory, .. options.ExtraAllowedDirectories], options.MemoryLimit));
+            new DuckDbSandbox([staging.Directory, .. options.ExtraAllowedDirectories], options.MemoryLimit, options.Threads, options.SpillDirectory,
+                options.MaxSpillSize));
         // After the open: DuckDB's lock on the file means no other live process stages here.
         staging.Prepare();
         services.AddSingleton(_ => database); // a factory registration, so the container disposes it at shutdown

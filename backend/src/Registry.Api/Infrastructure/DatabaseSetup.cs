@@ -82,6 +82,10 @@ public static class DatabaseSetup
         };
         if (section["TempDirectory"] is { Length: > 0 } temp) options.TempDirectory = Path.GetFullPath(temp);
         if (section.GetValue<TimeSpan?>("SqlTimeout") is { } timeout) options.SqlTimeout = timeout;
+        // The engine's memory is bounded by these (ADR 0042): threads, and where and how much it spills beyond MemoryLimit.
+        options.Threads = ThreadsSetting(section);
+        if (section["SpillDirectory"] is { Length: > 0 } spill) options.SpillDirectory = Path.GetFullPath(spill);
+        if (section["MaxSpillSize"] is { Length: > 0 } spillSize) options.MaxSpillSize = spillSize;
         builder.Services.AddDuckDbValueStore(options);
     }
 
@@ -99,6 +103,14 @@ public static class DatabaseSetup
         builder.Configuration["Snapshots:Root"] is { Length: > 0 } configured
             ? configured
             : Path.Combine(Path.GetDirectoryName(ValuesPath(builder))!, "snapshots"));
+
+    /// <summary>DuckDb:Threads: a positive count, or absent for every core; anything else stops start-up naming the setting.</summary>
+    private static int? ThreadsSetting(IConfigurationSection section) => section["Threads"] switch
+    {
+        null or "" => null,
+        var text when int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 => n,
+        var text => throw new InvalidOperationException($"DuckDb:Threads must be a positive whole number of threads, not '{text}'."),
+    };
 
     private static string ValuesPath(WebApplicationBuilder builder) =>
         Path.GetFullPath(builder.Configuration["DuckDb:Path"] ?? Path.Combine(FindRepositoryRoot(builder.Environment.ContentRootPath), ".data", "values.duckdb"));

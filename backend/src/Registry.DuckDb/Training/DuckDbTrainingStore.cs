@@ -10,13 +10,18 @@ using Registry.DuckDb.Values;
 namespace Registry.DuckDb.Training;
 
 /// <summary>
-/// Point-in-time joins in DuckDB: the labels go to a TEMP table, each feature is an ASOF LEFT JOIN on
-/// (entity_id, ts ≥ event_ts) against the rows a read would return (as of an instant, in one contract), in groups
-/// so that a thousand features do not make one thousand-join plan. Rows come back in the labels' order.
+/// Point-in-time joins in DuckDB: the labels go to a TEMP table; the features are joined in groups of one data type,
+/// each group as ONE ASOF LEFT JOIN on (entity_id, feature, ts ≥ event_ts) of the labels (one copy per feature of the
+/// group) against the group's rows a read would return (as of an instant, in one contract), turned back into one column
+/// per feature by a GROUP BY on the label (ADR 0043). Rows come back in the labels' order.
 /// </summary>
 public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) : ITrainingStore
 {
-    /// <summary>Features per ASOF query: one plan stays small, the number of passes over the labels stays low.</summary>
+    /// <summary>
+    /// Features per ASOF join. Each ASOF join (and each per-feature window) costs DuckDB a partitioned sort whose fixed
+    /// cost dwarfs 17,000 labels against 10,000 rows, so one join per feature spent most of a wide training set there;
+    /// one join per group pays it once for 25. Larger groups measured slower (the labels are copied once per feature).
+    /// </summary>
     private const int GroupSize = 25;
 
     public async IAsyncEnumerable<object?[]> BuildAsync(LabelSource labels, IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf,
@@ -74,16 +79,19 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             await loadLabels(session, ct);
             using var interrupt = ct.Register(c.Interrupt);
             var existing = ExistingTables(c, features);
-            for (var g = 0; g * GroupSize < features.Count; g++)
+            // One value column per group: its features share a data type. Feature i's column is v{i} of group groupOf[i].
+            var groups = Groups(features);
+            var groupOf = new int[features.Count];
+            for (var g = 0; g < groups.Count; g++)
             {
-                var group = features.Skip(g * GroupSize).Take(GroupSize).ToList();
+                foreach (var i in groups[g]) groupOf[i] = g;
                 var part = $"{session.Labels}_p{g}";
                 session.Temp.Add(part);
-                var (sql, args) = GroupSql(session.Labels, part, group, g * GroupSize, existing, asOf);
+                var (sql, args) = GroupSql(session.Labels, part, [.. groups[g].Select(i => (i, features[i]))], existing, asOf);
                 c.Execute(sql, [.. args]);
             }
-            var columns = string.Join(", ", features.Select((f, i) => $"p{i / GroupSize}.{ValueSql.Q("v" + i)} AS {ValueSql.Q(f.FeatureName)}"));
-            var joins = string.Concat(Enumerable.Range(0, (features.Count + GroupSize - 1) / GroupSize)
+            var columns = string.Join(", ", features.Select((f, i) => $"p{groupOf[i]}.{ValueSql.Q("v" + i)} AS {ValueSql.Q(f.FeatureName)}"));
+            var joins = string.Concat(Enumerable.Range(0, groups.Count)
                 .Select(g => $" JOIN {ValueSql.Temp($"{session.Labels}_p{g}")} p{g} ON p{g}.row_no = l.row_no"));
             session.FinalSelect = $"SELECT l.entity_id, l.ts{(columns.Length > 0 ? ", " + columns : "")} FROM {ValueSql.Temp(session.Labels)} l{joins} ORDER BY l.row_no";
             return session;
@@ -95,38 +103,62 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         }
     }
 
-    private static (string Sql, List<object?> Args) GroupSql(string labels, string part, List<PinnedFeature> group, int first,
+    /// <summary>The features' positions in groups of at most <see cref="GroupSize"/>, each of one data type, in request order.</summary>
+    private static List<List<int>> Groups(IReadOnlyList<PinnedFeature> features) =>
+        [.. Enumerable.Range(0, features.Count)
+            .GroupBy(i => features[i].Table.DataType)
+            .SelectMany(byType => byType.Chunk(GroupSize).Select(chunk => chunk.ToList()))
+            .OrderBy(chunk => chunk[0])];
+
+    /// <summary>
+    /// One group's values for every label, as a TEMP table (row_no, v{i} per feature i). The group's stored rows are one
+    /// relation tagged with the feature's position k in the group, reduced to the rows a read returns (the newest ingest of
+    /// each entity, event time and feature: what NewestIngest keeps per feature). Each label is repeated once per k, and
+    /// ONE ASOF LEFT JOIN on (entity_id, k, ts ≥ event_ts) finds, per label and feature, the row with the latest event time
+    /// at or before ts: exactly what a per-feature ASOF join finds. The GROUP BY on the label turns k back into columns.
+    /// </summary>
+    private static (string Sql, List<object?> Args) GroupSql(string labels, string part, List<(int Index, PinnedFeature Feature)> group,
         HashSet<string> existing, DateTimeOffset? asOf)
     {
         var args = new List<object?>();
-        var ctes = new List<string>();
+        var type = ValueSql.ColumnType(group[0].Feature.Table.DataType);
+        var branches = new List<string>();
         var select = new StringBuilder("l.row_no");
-        var joins = new StringBuilder();
-        for (var i = 0; i < group.Count; i++)
+        for (var k = 0; k < group.Count; k++)
         {
-            var f = group[i];
-            var index = first + i;
-            var alias = $"j{i}";
-            string body;
+            var (index, f) = group[k];
+            var column = ValueSql.Q("v" + index);
+            var kText = k.ToString(CultureInfo.InvariantCulture);
             if (existing.Contains(f.Table.QualifiedName))
             {
-                // Only the labels' entities, and for each (entity, event time) the row a read would return.
-                body = $"SELECT entity_id, event_ts, value FROM {ValueSql.Target(f.Table)} WHERE contract_major = ?" +
-                       (asOf is null ? "" : " AND ingested_at <= ?") +
-                       $" AND entity_id IN (SELECT DISTINCT entity_id FROM {ValueSql.Temp(labels)})" +
-                       $" {ValueSql.NewestIngest}";
+                branches.Add($"SELECT {kText} AS k, entity_id, event_ts, value, ingested_at FROM {ValueSql.Target(f.Table)} WHERE contract_major = ?" +
+                             (asOf is null ? "" : " AND ingested_at <= ?"));
                 args.Add(f.ContractMajor);
                 if (asOf is { } a) args.Add(a);
             }
-            else body = ValueSql.Empty(f.Table.DataType);
-            ctes.Add($"{alias}_src AS ({body})");
-            joins.Append(CultureInfo.InvariantCulture, $" ASOF LEFT JOIN {alias}_src {alias} ON l.entity_id = {alias}.entity_id AND l.ts >= {alias}.event_ts");
             var value = f.MaxStalenessMicros is { } limit
-                ? $"CASE WHEN epoch_us(l.ts) - epoch_us({alias}.event_ts) <= {limit.ToString(CultureInfo.InvariantCulture)} THEN {alias}.value END"
-                : $"{alias}.value";
-            select.Append(CultureInfo.InvariantCulture, $", {value} AS {ValueSql.Q("v" + index)}");
+                ? $"CASE WHEN epoch_us(l.ts) - epoch_us(r.event_ts) <= {limit.ToString(CultureInfo.InvariantCulture)} THEN r.value END"
+                : "r.value";
+            select.Append(CultureInfo.InvariantCulture, $", any_value({value}) FILTER (WHERE l.k = {kText}) AS {column}");
         }
-        return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS WITH {string.Join(", ", ctes)} SELECT {select} FROM {ValueSql.Temp(labels)} l{joins}", args);
+        var labelTable = ValueSql.Temp(labels);
+        if (branches.Count == 0)
+        {
+            // No feature of the group has values yet: every label gets NULLs, without a join.
+            var nulls = string.Concat(group.Select(m => $", NULL::{type} AS {ValueSql.Q("v" + m.Index)}"));
+            return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS SELECT l.row_no{nulls} FROM {labelTable} l", args);
+        }
+        return ($"""
+            CREATE TEMP TABLE {ValueSql.Q(part)} AS
+            WITH r AS (
+                SELECT k, entity_id, event_ts, value FROM ({string.Join(" UNION ALL ", branches)})
+                WHERE entity_id IN (SELECT entity_id FROM {labelTable})
+                QUALIFY row_number() OVER (PARTITION BY k, entity_id, event_ts ORDER BY ingested_at DESC) = 1
+            ),
+            l AS (SELECT l.row_no, l.entity_id, l.ts, CAST(f.range AS INTEGER) AS k FROM {labelTable} l CROSS JOIN range({group.Count.ToString(CultureInfo.InvariantCulture)}) f)
+            SELECT {select} FROM l ASOF LEFT JOIN r ON l.entity_id = r.entity_id AND l.k = r.k AND l.ts >= r.event_ts
+            GROUP BY l.row_no
+            """, args);
     }
 
     /// <summary>Which value tables exist: a feature without values has none yet.</summary>

@@ -108,10 +108,25 @@ public sealed class ValueStoreOptions
     /// <summary>Other folders the engine may write and read (the snapshot root); nothing else on the host is reachable.</summary>
     public List<string> ExtraAllowedDirectories { get; set; } = [];
 
-    /// <summary>DuckDB's memory_limit: what every query together may hold before spilling or failing (a SQL feature's cap).</summary>
+    /// <summary>
+    /// DuckDB's memory_limit: what every query together may hold (its buffer pool of the values file included) before
+    /// spilling to <see cref="SpillDirectory"/> or failing; a SQL feature's cap too (ADR 0019, 0042).
+    /// </summary>
     public string MemoryLimit { get; set; } = DefaultMemoryLimit;
 
-    public const string DefaultMemoryLimit = "4GB";
+    public const string DefaultMemoryLimit = "1GB";
+
+    /// <summary>DuckDB's threads: how many cores one query may use; null for DuckDB's default (every core).</summary>
+    public int? Threads { get; set; }
+
+    /// <summary>
+    /// DuckDB's temp_directory, where large joins, sorts and aggregates spill beyond <see cref="MemoryLimit"/>; null for
+    /// DuckDB's default, a folder next to the values file (values.duckdb.tmp), which DuckDB empties itself.
+    /// </summary>
+    public string? SpillDirectory { get; set; }
+
+    /// <summary>DuckDB's max_temp_directory_size: the most a spill may take on disk (e.g. 20GB); null for DuckDB's default (90 % of the free space).</summary>
+    public string? MaxSpillSize { get; set; }
 
     /// <summary>How long a SQL feature's query (materialize, view, check) may run before it is interrupted.</summary>
     public TimeSpan SqlTimeout { get; set; } = TimeSpan.FromSeconds(30);
