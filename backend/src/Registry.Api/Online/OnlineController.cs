@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using MapsterMapper;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Infrastructure;
 using Registry.Core.Online;
@@ -8,7 +7,7 @@ namespace Registry.Api.Online;
 
 /// <summary>Online feature vectors: what a model reads at inference, the same features and contracts it was trained on.</summary>
 [Route("api/v1/feature-sets/{feature_set_name}/versions/{version}/online")]
-public sealed class OnlineController(OnlineService online, IMapper mapper) : RegistryControllerBase
+public sealed class OnlineController(OnlineService online) : RegistryControllerBase
 {
     /// <summary>Get the latest feature vector of each entity.</summary>
     /// <remarks>
@@ -25,11 +24,12 @@ public sealed class OnlineController(OnlineService online, IMapper mapper) : Reg
     [ProducesResponseType<OnlineVectorsResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
-    public async Task<OnlineVectorsResponse> GetOnlineVectors(
+    public async Task<ActionResult<OnlineVectorsResponse>> GetOnlineVectors(
         [FromRoute] string featureSetName,
         [FromRoute] string version,
         [FromQuery, Required] string[]? entityId,
         [FromQuery] string? normalizeWith,
         CancellationToken ct) =>
-        mapper.Map<OnlineVectorsResponse>(await online.GetVectorsAsync(featureSetName, version, entityId ?? [], normalizeWith, ct));
+        // Written straight from the rows in the documented shape (ADR 0052): the answer can hold 50,000 values.
+        Ok(new OnlineVectorsAnswer(await online.GetVectorsAsync(featureSetName, version, entityId ?? [], normalizeWith, ct)));
 }

@@ -1,0 +1,279 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Registry.Core.Online;
+
+namespace Registry.Api.Online;
+
+/// <summary>
+/// The online answer as it goes on the wire: the service's vectors, written by <see cref="OnlineVectorsJsonConverter"/>
+/// in exactly the shape of <see cref="OnlineVectorsResponse"/> (the documented contract, which tests hold it equal to).
+/// </summary>
+[JsonConverter(typeof(OnlineVectorsJsonConverter))]
+public sealed class OnlineVectorsAnswer(OnlineVectors vectors)
+{
+    public OnlineVectors Vectors { get; } = vectors;
+}
+
+/// <summary>
+/// Writes vectors straight from the member-ordered rows (ADR 0052). Pivoting them into four maps of boxed values per
+/// entity and letting the serializer resolve each value's type cost more than finding the values: 100 × 50 allocated
+/// 20,000 map entries per answer and took longer to write than to read from Redis. Value types the fast path does not
+/// know go through the serializer, so an answer never differs from the documented model's.
+/// </summary>
+public sealed class OnlineVectorsJsonConverter : JsonConverter<OnlineVectorsAnswer>
+{
+    private static readonly JsonEncodedText FeatureSetName = JsonEncodedText.Encode("feature_set_name");
+    private static readonly JsonEncodedText FeatureSetVersion = JsonEncodedText.Encode("feature_set_version");
+    private static readonly JsonEncodedText Features = JsonEncodedText.Encode("features");
+    private static readonly JsonEncodedText FeatureName = JsonEncodedText.Encode("feature_name");
+    private static readonly JsonEncodedText FeatureVersion = JsonEncodedText.Encode("feature_version");
+    private static readonly JsonEncodedText ContractMajor = JsonEncodedText.Encode("contract_major");
+    private static readonly JsonEncodedText NormalizedWith = JsonEncodedText.Encode("normalized_with");
+    private static readonly JsonEncodedText ServedAt = JsonEncodedText.Encode("served_at");
+    private static readonly JsonEncodedText VectorsName = JsonEncodedText.Encode("vectors");
+
+    public override OnlineVectorsAnswer Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("Online vectors are an answer, never a request body.");
+
+    public override void Write(Utf8JsonWriter writer, OnlineVectorsAnswer value, JsonSerializerOptions options)
+    {
+        var v = value.Vectors;
+        var members = v.Members;
+        writer.WriteStartObject();
+        writer.WriteString(FeatureSetName, v.FeatureSetName);
+        writer.WriteString(FeatureSetVersion, v.FeatureSetVersion);
+        writer.WriteStartArray(Features);
+        foreach (var m in members)
+        {
+            writer.WriteStartObject();
+            writer.WriteString(FeatureName, m.FeatureName);
+            writer.WriteString(FeatureVersion, m.FeatureVersion);
+            writer.WriteNumber(ContractMajor, m.ContractMajor);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        if (v.NormalizedWith is { } snapshot) writer.WriteString(NormalizedWith, snapshot);
+        else writer.WriteNull(NormalizedWith);
+        writer.WriteString(ServedAt, v.ServedAt.UtcDateTime); // as UtcDateTimeOffsetConverter: 'Z', never '+00:00'
+        writer.WriteStartArray(VectorsName);
+        using var vector = new VectorWriter(members, options);
+        foreach (var e in v.Vectors) writer.WriteRawValue(vector.Write(e), skipInputValidation: true);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// One entity's vector as UTF-8 bytes, built by copying each member's pre-encoded <c>"name":</c> and its formatted value:
+    /// 200 properties per entity were most of the writer's cost token by token. Formats exactly as <see cref="Utf8JsonWriter"/>
+    /// does (the tests hold the bytes equal); strings and any other type go through a writer with the answer's options.
+    /// </summary>
+    private sealed class VectorWriter : IDisposable
+    {
+        private const int ValueSlot = 32; // "-1.7976931348623157E+308" is 24
+        private const int InstantSlot = 32; // a quoted "O" instant is at most 30
+        private static readonly byte[] EntityIdStart = "{\"entity_id\":"u8.ToArray();
+        private static readonly byte[] ValuesStart = ",\"values\":{"u8.ToArray();
+        private static readonly byte[] RawValuesStart = "},\"raw_values\":{"u8.ToArray();
+        private static readonly byte[] EventTsStart = "},\"event_ts\":{"u8.ToArray();
+        private static readonly byte[] AgeSecondsStart = "},\"age_seconds\":{"u8.ToArray();
+        private static readonly byte[] MissingStart = "},\"missing_features\":["u8.ToArray();
+        private static readonly byte[] End = "]}"u8.ToArray();
+
+        private readonly JsonSerializerOptions _options;
+        private readonly byte[][] _properties; // "name":
+        private readonly byte[][] _strings; // "name"
+        private readonly ArrayBufferWriter<byte> _out = new(16 * 1024);
+        private readonly Utf8JsonWriter _values;
+        private readonly byte[] _formatted;
+        private readonly int[] _formattedLengths;
+        private readonly byte[] _instants;
+        private readonly int[] _instantLengths;
+        private readonly long[] _instantTicks;
+        private readonly byte[] _number = new byte[ValueSlot];
+
+        public VectorWriter(IReadOnlyList<OnlineMember> members, JsonSerializerOptions options)
+        {
+            _options = options;
+            _properties = new byte[members.Count][];
+            _strings = new byte[members.Count][];
+            for (var i = 0; i < members.Count; i++)
+            {
+                var name = JsonEncodedText.Encode(members[i].FeatureName, options.Encoder).EncodedUtf8Bytes;
+                _strings[i] = [(byte)'"', .. name, (byte)'"'];
+                _properties[i] = [(byte)'"', .. name, (byte)'"', (byte)':'];
+            }
+            _values = new Utf8JsonWriter(_out, new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true });
+            _formatted = new byte[members.Count * ValueSlot];
+            _formattedLengths = new int[members.Count];
+            _instants = new byte[members.Count * InstantSlot];
+            _instantLengths = new int[members.Count];
+            _instantTicks = new long[members.Count];
+        }
+
+        public void Dispose() => _values.Dispose();
+
+        public ReadOnlySpan<byte> Write(OnlineVector e)
+        {
+            var row = e.Values;
+            _out.ResetWrittenCount();
+            Copy(EntityIdStart);
+            Json(e.EntityId);
+
+            Copy(ValuesStart);
+            var first = true;
+            for (var i = 0; i < row.Count; i++)
+            {
+                if (row[i] is not { } x) continue;
+                Property(i, ref first);
+                // Unnormalized, a value and its raw value are one object: formatted once, written twice.
+                if (x.Value is double d && ReferenceEquals(x.Value, x.RawValue) && FormatValue(i, d)) Copy(Formatted(i));
+                else
+                {
+                    _formattedLengths[i] = 0;
+                    Value(x.Value);
+                }
+            }
+            Copy(RawValuesStart);
+            first = true;
+            for (var i = 0; i < row.Count; i++)
+            {
+                if (row[i] is not { } x) continue;
+                Property(i, ref first);
+                if (_formattedLengths[i] > 0) Copy(Formatted(i));
+                else Value(x.RawValue);
+            }
+            Copy(EventTsStart);
+            first = true;
+            for (var i = 0; i < row.Count; i++)
+            {
+                if (row[i] is not { } x) continue;
+                Property(i, ref first);
+                Copy(Instant(i, x.EventTs));
+            }
+            Copy(AgeSecondsStart);
+            first = true;
+            for (var i = 0; i < row.Count; i++)
+            {
+                if (row[i] is not { } x) continue;
+                Property(i, ref first);
+                Age(x.AgeSeconds);
+            }
+            Copy(MissingStart);
+            first = true;
+            for (var i = 0; i < row.Count; i++)
+            {
+                if (row[i] is not null) continue;
+                if (!first) Copy(","u8);
+                first = false;
+                Copy(_strings[i]);
+            }
+            Copy(End);
+            return _out.WrittenSpan;
+        }
+
+        private void Property(int column, ref bool first)
+        {
+            if (!first) Copy(","u8);
+            first = false;
+            Copy(_properties[column]);
+        }
+
+        private void Copy(ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(_out.GetSpan(bytes.Length));
+            _out.Advance(bytes.Length);
+        }
+
+        private ReadOnlySpan<byte> Formatted(int column) => _formatted.AsSpan(column * ValueSlot, _formattedLengths[column]);
+
+        private bool FormatValue(int column, double value)
+        {
+            // Non-finite doubles are left to the writer, which refuses them as the serializer does.
+            if (!double.IsFinite(value)
+                || !value.TryFormat(_formatted.AsSpan(column * ValueSlot, ValueSlot), out var written, default, CultureInfo.InvariantCulture))
+            {
+                _formattedLengths[column] = 0;
+                return false;
+            }
+            _formattedLengths[column] = written;
+            return true;
+        }
+
+        /// <summary>Anything but a finite double shared by value and raw value: through a writer with the answer's options.</summary>
+        private void Value(object? value)
+        {
+            switch (value)
+            {
+                case null: Copy("null"u8); return;
+                case long l:
+                    l.TryFormat(_number, out var n, default, CultureInfo.InvariantCulture);
+                    Copy(_number.AsSpan(0, n));
+                    return;
+                case bool b: Copy(b ? "true"u8 : "false"u8); return;
+                case string s: _values.WriteStringValue(s); break;
+                case double d: _values.WriteNumberValue(d); break;
+                default: JsonSerializer.Serialize(_values, value, value.GetType(), _options); break;
+            }
+            _values.Flush();
+            _values.Reset();
+        }
+
+        private void Json(string s)
+        {
+            _values.WriteStringValue(s);
+            _values.Flush();
+            _values.Reset();
+        }
+
+        /// <summary>
+        /// An age is a whole number of ticks over 10⁷. From 1 s to 10⁸ s that decimal has at most 15 significant digits, so it
+        /// is the shortest text that reads back as the same double, which is what the writer prints; formatting the integer
+        /// ticks costs a fraction of the double algorithm. Anything else goes through the writer.
+        /// </summary>
+        private void Age(double seconds)
+        {
+            var ticks = (long)Math.Round(seconds * TimeSpan.TicksPerSecond);
+            if (seconds is < 1 or >= 1e8 || (double)ticks / TimeSpan.TicksPerSecond != seconds)
+            {
+                Value(seconds);
+                return;
+            }
+            var span = _number.AsSpan();
+            (ticks / TimeSpan.TicksPerSecond).TryFormat(span, out var n, default, CultureInfo.InvariantCulture);
+            var fraction = ticks % TimeSpan.TicksPerSecond;
+            if (fraction != 0)
+            {
+                span[n++] = (byte)'.';
+                fraction.TryFormat(span[n..], out var f, "D7", CultureInfo.InvariantCulture);
+                n += f;
+                while (span[n - 1] == (byte)'0') n--;
+            }
+            Copy(span[..n]);
+        }
+
+        /// <summary>
+        /// The instant in UTC, quoted, the fraction's trailing zeros trimmed, as the writer writes a DateTime. Latest values of
+        /// a feature mostly share one event time across entities (one bar close), so it is formatted once per run of it.
+        /// </summary>
+        private ReadOnlySpan<byte> Instant(int column, DateTimeOffset instant)
+        {
+            var utc = instant.UtcDateTime;
+            var slot = _instants.AsSpan(column * InstantSlot, InstantSlot);
+            if (_instantLengths[column] > 0 && _instantTicks[column] == utc.Ticks) return slot[.._instantLengths[column]];
+
+            slot[0] = (byte)'"';
+            utc.TryFormat(slot[1..], out var written, "O", CultureInfo.InvariantCulture); // yyyy-MM-ddTHH:mm:ss.fffffffZ
+            var end = written; // the 'Z', after the opening quote
+            const int fraction = 21; // after the '.'
+            while (end > fraction && slot[end - 1] == (byte)'0') end--;
+            if (end == fraction) end--; // no fraction left: drop the '.'
+            slot[end++] = (byte)'Z';
+            slot[end++] = (byte)'"';
+            _instantTicks[column] = utc.Ticks;
+            _instantLengths[column] = end;
+            return slot[..end];
+        }
+    }
+}
