@@ -10,7 +10,7 @@ namespace Registry.Api.Features;
 
 /// <summary>Feature definitions: register, find, describe, and move through the lifecycle.</summary>
 [Route("api/v1/features")]
-public sealed class FeaturesController(FeatureService features, IMapper mapper) : RegistryControllerBase
+public sealed class FeaturesController(FeatureService features, IMapper mapper, FeatureResponseJson written) : RegistryControllerBase
 {
     /// <summary>Register a feature definition.</summary>
     /// <remarks>The feature starts as a draft at version 1.0.0. Upstream features must exist. The name stays reserved forever.</remarks>
@@ -33,7 +33,7 @@ public sealed class FeaturesController(FeatureService features, IMapper mapper) 
     /// <remarks>Ordered by name. Archived features appear only with status=archived. tags match all given (repeat the parameter or separate by commas).</remarks>
     [HttpGet]
     [ProducesResponseType<FeatureListResponse>(StatusCodes.Status200OK)]
-    public async Task<FeatureListResponse> ListFeatures(
+    public async Task<ActionResult<FeatureListResponse>> ListFeatures(
         [FromQuery] FeatureType? featureType,
         [FromQuery] FeatureStatus? status,
         [FromQuery] string? owner,
@@ -44,7 +44,8 @@ public sealed class FeaturesController(FeatureService features, IMapper mapper) 
         CancellationToken ct = default)
     {
         var page = await features.ListAsync(new FeatureListQuery(featureType, status, owner, tags ?? [], search, skip, limit), ct);
-        return new FeatureListResponse(mapper.Map<List<FeatureResponse>>(page.Features), page.Total, skip, limit);
+        // Each item as already written for its definition (ADR 0052), in FeatureListResponse's shape.
+        return Ok(new FeatureListAnswer(page.Features.Select(written.Of).ToList(), page.Total, skip, limit));
     }
 
     /// <summary>Get one feature definition, now or as it stood at an instant.</summary>

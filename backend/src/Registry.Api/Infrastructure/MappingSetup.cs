@@ -30,6 +30,7 @@ public static class MappingSetup
         // WireMappingTests compiles the same configuration whole, so a response member without a source fails the tests.
         services.AddSingleton(config);
         services.AddSingleton<IMapper>(new Mapper(config));
+        services.AddSingleton<Features.FeatureResponseJson>();
         return services;
     }
 }
