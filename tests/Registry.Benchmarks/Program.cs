@@ -95,6 +95,9 @@ internal static class Harness
                 var focusedStart = options.Runs("start")
                     ? await StartCases.RunAsync(connectionString, Path.Combine(values, "values.duckdb"), startGet, StartRounds, cts.Token)
                     : null;
+                // The replica cases restart the API as the owner with Redis on; their figures are in the log.
+                if (options.Runs("online_store"))
+                    await OnlineStoreCases.RunAsync(options, connectionString, Path.Combine(values, "values.duckdb"), data, folder, cts.Token);
                 Console.WriteLine(Report.Focused(options, machine, data, http, focusedStart));
                 return 0;
             }
