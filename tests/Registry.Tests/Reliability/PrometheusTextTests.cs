@@ -83,6 +83,26 @@ public sealed class PrometheusTextTests
     }
 
     [Fact]
+    public void A_tag_set_is_one_series_whatever_its_order_and_other_values_are_other_series()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        using var collector = new MetricsCollector(factory);
+        var duration = factory.Create("Microsoft.AspNetCore.Hosting").CreateHistogram<double>("http.server.request.duration", "s");
+        KeyValuePair<string, object?>[] ok = [new("http.request.method", "GET"), new("http.route", "r"), new("http.response.status_code", 200)];
+        KeyValuePair<string, object?>[] reordered = [ok[2], new("url.scheme", "http"), ok[0], ok[1]];
+        KeyValuePair<string, object?>[] notFound = [ok[0], ok[1], new("http.response.status_code", 404)];
+
+        for (var i = 0; i < 1_000; i++) duration.Record(0.001, i % 2 == 0 ? ok : reordered); // the second time is found by its tags
+        duration.Record(0.001, notFound);
+        duration.Record(0.001, [ok[0], ok[1], new("http.response.status_code", "200")]); // another type, the same text
+
+        var lines = collector.Render().Split('\n');
+        Assert.Contains("http_server_request_duration_seconds_count{http_request_method=\"GET\",http_response_status_code=\"200\",http_route=\"r\"} 1001", lines);
+        Assert.Contains("http_server_request_duration_seconds_count{http_request_method=\"GET\",http_response_status_code=\"404\",http_route=\"r\"} 1", lines);
+    }
+
+    [Fact]
     public void The_registrys_own_counters_are_collected()
     {
         using var collector = new MetricsCollector();

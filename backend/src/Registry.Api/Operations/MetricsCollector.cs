@@ -109,8 +109,7 @@ public sealed class MetricsCollector : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var labels = LabelsOf(tags);
-            var series = _series.GetOrAdd(labels, _ => new Series(buckets.Length));
+            var series = SeriesOf(tags);
             lock (series)
             {
                 if (Kind == MetricKind.Histogram)
@@ -140,6 +139,27 @@ public sealed class MetricsCollector : IDisposable
             }
         }
 
+        /// <summary>
+        /// The series of a tag set, found by the tag values themselves: every request records several measurements, and
+        /// formatting and sorting their label text each time cost more than the request's own work (profiled). The label
+        /// text is made once per distinct tag set; the memory of tag sets is bounded, beyond it the text is made each time.
+        /// </summary>
+        private Series SeriesOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var kept = new KeyValuePair<string, object?>[tags.Length];
+            var n = 0;
+            foreach (var tag in tags)
+                if (keptTags is null || keptTags.Contains(tag.Key)) kept[n++] = tag;
+            var key = new TagSet(n == kept.Length ? kept : kept[..n]);
+            if (_byTags.TryGetValue(key, out var known)) return known;
+            var series = _series.GetOrAdd(LabelsOf(tags), _ => new Series(buckets.Length));
+            if (_byTags.Count < MaxTagSets) _byTags.TryAdd(key, series);
+            return series;
+        }
+
+        private const int MaxTagSets = 10_000;
+        private readonly ConcurrentDictionary<TagSet, Series> _byTags = new();
+
         private string LabelsOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
             if (tags.IsEmpty) return "";
@@ -153,6 +173,33 @@ public sealed class MetricsCollector : IDisposable
                 kept.Add(new(key, text));
             }
             return PrometheusText.Labels(kept);
+        }
+    }
+
+    /// <summary>Kept tags in the order given, equal when each key and value is.</summary>
+    private readonly struct TagSet(KeyValuePair<string, object?>[] tags) : IEquatable<TagSet>
+    {
+        private readonly KeyValuePair<string, object?>[] _tags = tags;
+
+        public bool Equals(TagSet other)
+        {
+            if (_tags.Length != other._tags.Length) return false;
+            for (var i = 0; i < _tags.Length; i++)
+                if (!string.Equals(_tags[i].Key, other._tags[i].Key, StringComparison.Ordinal) || !Equals(_tags[i].Value, other._tags[i].Value)) return false;
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is TagSet other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            foreach (var (key, value) in _tags)
+            {
+                hash.Add(key, StringComparer.Ordinal);
+                hash.Add(value);
+            }
+            return hash.ToHashCode();
         }
     }
 
