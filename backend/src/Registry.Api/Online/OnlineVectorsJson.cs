@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Registry.Core.Online;
@@ -84,7 +86,7 @@ public sealed class OnlineVectorsJsonConverter : JsonConverter<OnlineVectorsAnsw
         private readonly JsonSerializerOptions _options;
         private readonly byte[][] _properties; // "name":
         private readonly byte[][] _strings; // "name"
-        private readonly ArrayBufferWriter<byte> _out = new(16 * 1024);
+        private readonly ArrayBufferWriter<byte> _out;
         private readonly Utf8JsonWriter _values;
         private readonly byte[] _formatted;
         private readonly int[] _formattedLengths;
@@ -96,14 +98,8 @@ public sealed class OnlineVectorsJsonConverter : JsonConverter<OnlineVectorsAnsw
         public VectorWriter(IReadOnlyList<OnlineMember> members, JsonSerializerOptions options)
         {
             _options = options;
-            _properties = new byte[members.Count][];
-            _strings = new byte[members.Count][];
-            for (var i = 0; i < members.Count; i++)
-            {
-                var name = JsonEncodedText.Encode(members[i].FeatureName, options.Encoder).EncodedUtf8Bytes;
-                _strings[i] = [(byte)'"', .. name, (byte)'"'];
-                _properties[i] = [(byte)'"', .. name, (byte)'"', (byte)':'];
-            }
+            (_properties, _strings) = Names.Of(members, options);
+            _out = new ArrayBufferWriter<byte>(Math.Max(256, members.Count * 160)); // about one entity's vector
             _values = new Utf8JsonWriter(_out, new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true });
             _formatted = new byte[members.Count * ValueSlot];
             _formattedLengths = new int[members.Count];
@@ -113,6 +109,38 @@ public sealed class OnlineVectorsJsonConverter : JsonConverter<OnlineVectorsAnsw
         }
 
         public void Dispose() => _values.Dispose();
+
+        /// <summary>
+        /// Members' names as JSON, kept with the plan's member list: a set version's members never change and the plan
+        /// cache hands out one list per version, so they are encoded once, not on every request.
+        /// </summary>
+        private sealed class Names
+        {
+            private static readonly ConditionalWeakTable<IReadOnlyList<OnlineMember>, Names> Encoded = [];
+            private readonly JavaScriptEncoder? _encoder;
+            private readonly byte[][] _properties;
+            private readonly byte[][] _strings;
+
+            private Names(IReadOnlyList<OnlineMember> members, JavaScriptEncoder? encoder)
+            {
+                _encoder = encoder;
+                _properties = new byte[members.Count][];
+                _strings = new byte[members.Count][];
+                for (var i = 0; i < members.Count; i++)
+                {
+                    var name = JsonEncodedText.Encode(members[i].FeatureName, encoder).EncodedUtf8Bytes;
+                    _strings[i] = [(byte)'"', .. name, (byte)'"'];
+                    _properties[i] = [(byte)'"', .. name, (byte)'"', (byte)':'];
+                }
+            }
+
+            public static (byte[][] Properties, byte[][] Strings) Of(IReadOnlyList<OnlineMember> members, JsonSerializerOptions options)
+            {
+                var names = Encoded.GetValue(members, m => new Names(m, options.Encoder));
+                if (!ReferenceEquals(names._encoder, options.Encoder)) names = new Names(members, options.Encoder); // other options: not kept
+                return (names._properties, names._strings);
+            }
+        }
 
         public ReadOnlySpan<byte> Write(OnlineVector e)
         {
