@@ -103,6 +103,22 @@ public sealed class PrometheusTextTests
     }
 
     [Fact]
+    public void A_counter_added_to_from_many_threads_at_once_loses_no_add()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        using var collector = new MetricsCollector(factory);
+        var counter = factory.Create(RegistryMetrics.MeterName).CreateCounter<long>("registry.test.concurrent_adds");
+
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            for (var i = 0; i < 20_000; i++) counter.Add(1, new KeyValuePair<string, object?>("kind", "a"));
+        });
+
+        Assert.Contains("registry_test_concurrent_adds_total{kind=\"a\"} 160000", collector.Render().Split('\n'));
+    }
+
+    [Fact]
     public void The_registrys_own_counters_are_collected()
     {
         using var collector = new MetricsCollector();

@@ -110,18 +110,20 @@ public sealed class MetricsCollector : IDisposable
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
             var series = SeriesOf(tags);
+            if (Kind != MetricKind.Histogram)
+            {
+                // Counters are added to by every request on every core: a lock per add was contended (profiled).
+                if (set) Volatile.Write(ref series.Value, value);
+                else Add(ref series.Value, value);
+                return;
+            }
             lock (series)
             {
-                if (Kind == MetricKind.Histogram)
-                {
-                    var i = 0;
-                    while (i < buckets.Length && value > buckets[i]) i++;
-                    if (i < buckets.Length) series.Buckets[i]++;
-                    series.Sum += value;
-                    series.Count++;
-                }
-                else if (set) series.Value = value;
-                else series.Value += value;
+                var i = 0;
+                while (i < buckets.Length && value > buckets[i]) i++;
+                if (i < buckets.Length) series.Buckets[i]++;
+                series.Sum += value;
+                series.Count++;
             }
         }
 
@@ -131,11 +133,23 @@ public sealed class MetricsCollector : IDisposable
             PrometheusText.WriteHeader(text, Name, help, Kind);
             foreach (var (labels, series) in _series.OrderBy(s => s.Key, StringComparer.Ordinal))
             {
-                lock (series)
+                if (Kind != MetricKind.Histogram)
                 {
-                    if (Kind == MetricKind.Histogram) PrometheusText.WriteHistogram(text, Name, labels, buckets, series.Buckets, series.Sum, series.Count);
-                    else PrometheusText.WriteSample(text, Name, labels, series.Value);
+                    PrometheusText.WriteSample(text, Name, labels, Volatile.Read(ref series.Value));
+                    continue;
                 }
+                lock (series) PrometheusText.WriteHistogram(text, Name, labels, buckets, series.Buckets, series.Sum, series.Count);
+            }
+        }
+
+        private static void Add(ref double total, double value)
+        {
+            var seen = Volatile.Read(ref total);
+            while (true)
+            {
+                var found = Interlocked.CompareExchange(ref total, seen + value, seen);
+                if (found.Equals(seen)) return; // Equals, not ==: a NaN total must not spin forever
+                seen = found;
             }
         }
 
