@@ -192,7 +192,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             case LabelSource.Upload upload:
                 var file = staging.NewFile("labels", upload.Format);
                 session.File = file;
-                await Uploads.SpoolAsync(upload.Body, file, upload.Format, ct);
+                await Uploads.SpoolAsync(upload.Body, file, upload.Format, null, ct);
                 var what = Uploads.What(upload.Format);
                 var source = Uploads.Source(file, upload.Format);
                 Uploads.Read(file, upload.Format, () =>

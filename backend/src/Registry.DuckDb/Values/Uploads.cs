@@ -1,3 +1,4 @@
+using System.Buffers;
 using DuckDB.NET.Data;
 using Registry.Core.Common;
 using Registry.Core.Values;
@@ -12,20 +13,41 @@ internal static class Uploads
 {
     /// <summary>
     /// Streams the body to <paramref name="file"/> in the staging area (0600); the caller deletes it. A CSV body is
-    /// checked on the way for a quoted field that never closes (<see cref="CsvQuotes"/>).
+    /// checked on the way for a quoted field that never closes (<see cref="CsvQuotes"/>), and given, line by line, to
+    /// <paramref name="direct"/> if there is one, which parses it while the rest of the body arrives.
     /// </summary>
-    public static async Task SpoolAsync(Stream body, string file, ValueFormat format, CancellationToken ct)
+    public static async Task SpoolAsync(Stream body, string file, ValueFormat format, CsvDirectReader? direct, CancellationToken ct)
     {
         var quotes = format == ValueFormat.Csv ? new CsvQuotes() : null;
-        await using (var fs = StagingArea.Create(file))
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
         {
-            var buffer = new byte[1 << 16];
-            int n;
-            while ((n = await body.ReadAsync(buffer, ct)) > 0)
+            await using (var fs = StagingArea.Create(file))
             {
-                quotes?.Scan(buffer.AsSpan(0, n));
-                await fs.WriteAsync(buffer.AsMemory(0, n), ct);
+                // buffer[..kept] is the start of a line the reader has not finished; new bytes go after it.
+                var kept = 0;
+                int n;
+                while ((n = await body.ReadAsync(buffer.AsMemory(kept), ct)) > 0)
+                {
+                    quotes?.Scan(buffer.AsSpan(kept, n));
+                    // The file write runs while the reader parses the same bytes (it only reads them).
+                    var write = fs.WriteAsync(buffer.AsMemory(kept, n), ct);
+                    var filled = kept + n;
+                    int used;
+                    try { used = direct is { Declined: false } ? direct.Feed(buffer.AsSpan(0, filled), final: false) : filled; }
+                    finally { await write; }
+                    kept = filled - used;
+                    // No line of the shape the reader takes is anywhere near this long.
+                    if (kept == buffer.Length) direct!.Decline("a line longer than the read buffer");
+                    if (direct is not { Declined: false }) kept = 0;
+                    buffer.AsSpan(used, kept).CopyTo(buffer);
+                }
+                direct?.Feed(buffer.AsSpan(0, kept), final: true);
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         if (new FileInfo(file).Length == 0) throw InvalidInputException.For("body", "The body is empty.");
         quotes?.End();

@@ -40,9 +40,13 @@ internal sealed class ValueStaging(DuckDbDatabase db, ValueStoreOptions options,
             {
                 file = staging.NewFile("upload", format);
                 var csv = format == ValueFormat.Csv;
-                // A CSV stage is made by one CREATE TABLE AS in file order, so its rowid numbers the rows.
+                // A CSV stage is made in file order (by the direct reader, or one CREATE TABLE AS), so its rowid numbers the rows.
                 batch = new StagedBatch(c, stage, file) { RowNo = csv ? ValueSql.RowId : "row_no" };
-                await Uploads.SpoolAsync(body, file, format, ct);
+                if (csv && CsvDirectReader.Reads(dataType))
+                {
+                    if (await StageDirectAsync(c, batch, body, file, dataType, ct)) return batch;
+                }
+                else await Uploads.SpoolAsync(body, file, format, null, ct);
                 var what = Uploads.What(format);
                 string stagingSql;
                 if (csv)
@@ -78,6 +82,33 @@ internal sealed class ValueStaging(DuckDbDatabase db, ValueStoreOptions options,
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// Spools a CSV body and parses it on the way into the stage (<see cref="CsvDirectReader"/>, ADR 0048). True when
+    /// the stage is complete and checked; false when the reader declined the body: the stage is dropped again, and the
+    /// spooled file is staged by DuckDB's reader, which has the last word on anything unusual.
+    /// </summary>
+    private static async Task<bool> StageDirectAsync(DuckDbSession c, StagedBatch batch, Stream body, string file, DataType dataType, CancellationToken ct)
+    {
+        c.Execute($"CREATE TEMP TABLE {ValueSql.Q(batch.Stage)} (entity_id VARCHAR, event_ts TIMESTAMP, value {ValueSql.ColumnType(dataType)})");
+        CsvDirectReader reader;
+        using (var writer = new StageChunkWriter(c, batch.Stage, integer: dataType == DataType.Integer))
+        {
+            reader = new CsvDirectReader(writer, dataType);
+            await Uploads.SpoolAsync(body, file, ValueFormat.Csv, reader, ct);
+            if (!reader.Declined) writer.Close();
+        }
+        if (reader.Declined)
+        {
+            c.Execute($"DROP TABLE {ValueSql.Temp(batch.Stage)}");
+            return false;
+        }
+        // Every row was read as DuckDB's path would read it, and none has an error: only the duplicates remain to check.
+        File.Delete(file);
+        batch.RowCount = reader.Rows;
+        CheckDuplicates(c, batch);
+        return true;
     }
 
     /// <summary>A SQL feature's result over [from, to), under the SQL limits (ADR 0019), staged like an upload.</summary>
