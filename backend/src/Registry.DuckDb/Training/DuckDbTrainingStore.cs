@@ -116,10 +116,11 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
 
     /// <summary>
     /// One group's values for every label, as a TEMP table (row_no, v{i} per feature i) in row_no order. The group's
-    /// stored rows are one relation tagged with the feature's position k in the group. Each label is repeated once per k,
-    /// and ONE ASOF LEFT JOIN on (entity_id, k, key) finds, per label and feature, the row with the latest event time at
-    /// or before ts and, among rows of that event time, the newest ingest: the row a read returns (what NewestIngest
-    /// keeps), so no separate deduplication runs (ADR 0049). The GROUP BY on the label turns k back into columns.
+    /// stored rows are one relation tagged with the feature's position k in the group, reduced to the rows a read returns
+    /// (the newest ingest of each entity, event time and feature: what NewestIngest keeps per feature). Each label is
+    /// repeated once per k, and ONE ASOF LEFT JOIN on (entity_id, k, ts ≥ event_ts) finds, per label and feature, the row
+    /// with the latest event time at or before ts: exactly what a per-feature ASOF join finds. The GROUP BY on the label
+    /// turns k back into columns.
     /// </summary>
     private static (string Sql, List<object?> Args) GroupSql(string labels, string part, List<(int Index, PinnedFeature Feature)> group,
         HashSet<string> existing, DateTimeOffset? asOf)
@@ -135,7 +136,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             var kText = k.ToString(CultureInfo.InvariantCulture);
             if (existing.Contains(f.Table.QualifiedName))
             {
-                branches.Add($"SELECT {kText} AS k, entity_id, event_ts, value, {RowKey} AS key FROM {ValueSql.Target(f.Table)} WHERE contract_major = ?" +
+                branches.Add($"SELECT {kText} AS k, entity_id, event_ts, value, ingested_at FROM {ValueSql.Target(f.Table)} WHERE contract_major = ?" +
                              (asOf is null ? "" : " AND ingested_at <= ?"));
                 args.Add(f.ContractMajor);
                 if (asOf is { } a) args.Add(a);
@@ -155,27 +156,16 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         return ($"""
             CREATE TEMP TABLE {ValueSql.Q(part)} AS
             WITH r AS (
-                SELECT k, entity_id, event_ts, value, key FROM ({string.Join(" UNION ALL ", branches)})
+                SELECT k, entity_id, event_ts, value FROM ({string.Join(" UNION ALL ", branches)})
                 WHERE entity_id IN (SELECT entity_id FROM {labelTable})
+                QUALIFY row_number() OVER (PARTITION BY k, entity_id, event_ts ORDER BY ingested_at DESC) = 1
             ),
-            l AS (SELECT l.row_no, l.entity_id, l.ts, {LabelKey} AS key, CAST(f.range AS INTEGER) AS k FROM {labelTable} l CROSS JOIN range({group.Count.ToString(CultureInfo.InvariantCulture)}) f)
-            SELECT {select} FROM l ASOF LEFT JOIN r ON l.entity_id = r.entity_id AND l.k = r.k AND l.key >= r.key
+            l AS (SELECT l.row_no, l.entity_id, l.ts, CAST(f.range AS INTEGER) AS k FROM {labelTable} l CROSS JOIN range({group.Count.ToString(CultureInfo.InvariantCulture)}) f)
+            SELECT {select} FROM l ASOF LEFT JOIN r ON l.entity_id = r.entity_id AND l.k = r.k AND l.ts >= r.event_ts
             GROUP BY l.row_no
             ORDER BY l.row_no
             """, args);
     }
-
-    /// <summary>
-    /// A stored row's place in time as one HUGEINT: event time in the high 64 bits, ingest instant (shifted to be
-    /// non-negative) in the low 64, so ordering by it orders by event time, then ingest. ASOF's single inequality then
-    /// picks the newest ingest of the latest event time at or before a label, which replaced a window per group that
-    /// cost about as much as the join.
-    /// </summary>
-    internal const string RowKey =
-        "CAST(epoch_us(event_ts) AS HUGEINT) * 18446744073709551616 + (CAST(epoch_us(ingested_at) AS HUGEINT) + 9223372036854775808)";
-
-    /// <summary>A label's key: its ts with the largest low half, so every ingest of an event at ts itself qualifies.</summary>
-    internal const string LabelKey = "CAST(epoch_us(l.ts) AS HUGEINT) * 18446744073709551616 + 18446744073709551615";
 
     /// <summary>Which value tables exist: a feature without values has none yet.</summary>
     internal static HashSet<string> ExistingTables(DuckDbSession c, IReadOnlyList<PinnedFeature> features)
