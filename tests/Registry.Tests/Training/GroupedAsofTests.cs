@@ -110,6 +110,19 @@ public sealed class GroupedAsofTests : IDisposable
         }
         // The comparison means something only if most cells hold values and some do not.
         Assert.InRange(nonNull, labels.Count * features.Count / 4, labels.Count * features.Count * 9 / 10);
+
+        // The Parquet export (COPY of the same positional join of the group tables) holds the same cells in the same order.
+        Directory.CreateDirectory(StagingArea.For(new ValueStoreOptions { Path = Path.Combine(_dir, "values.duckdb") }).Directory);
+        var file = Path.Combine(_dir, "export.parquet");
+        await using (var output = File.Create(file))
+            await store.ExportAsync(new LabelSource.List(labels), features, asOf, ValueFormat.Parquet, output, CancellationToken.None);
+        using var check = _db.Rent();
+        using var r = check.Query($"SELECT * FROM read_parquet({DuckDbSession.Literal(file)})");
+        Assert.Equal(features.Count + 2, r.FieldCount);
+        var read = 0;
+        for (; r.Read(); read++)
+            for (var f = 0; f < r.FieldCount; f++) Assert.Equal(answer[read][f], r.GetValueOrNull(f));
+        Assert.Equal(labels.Count, read);
     }
 
     /// <summary>The reference: the labels in a table, one ASOF LEFT JOIN per feature against its rows as a read returns them.</summary>

@@ -65,7 +65,8 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
 
     /// <summary>
     /// Rents a connection, lets <paramref name="loadLabels"/> create the TEMP table <see cref="Session.Labels"/>
-    /// (row_no BIGINT, entity_id VARCHAR, ts TIMESTAMP), then joins every feature to it. The session's
+    /// (row_no BIGINT, entity_id VARCHAR, ts TIMESTAMP) with row_no 0, 1, 2, … in the table's own order (appended or
+    /// created in that order; DuckDB keeps insertion order), then joins every feature to it. The session's
     /// <see cref="Session.FinalSelect"/> gives entity_id, ts and one column per feature (named after it), in row_no order.
     /// Snapshots build their labels in SQL and use the same join.
     /// </summary>
@@ -91,9 +92,12 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
                 c.Execute(sql, [.. args]);
             }
             var columns = string.Join(", ", features.Select((f, i) => $"p{groupOf[i]}.{ValueSql.Q("v" + i)} AS {ValueSql.Q(f.FeatureName)}"));
+            // The labels and every group's table hold one row per label in row_no order, so the i-th rows belong together:
+            // a positional join needs no hash table per group and no sort of the wide result, which a join on row_no with
+            // ORDER BY did (ADR 0049).
             var joins = string.Concat(Enumerable.Range(0, groups.Count)
-                .Select(g => $" JOIN {ValueSql.Temp($"{session.Labels}_p{g}")} p{g} ON p{g}.row_no = l.row_no"));
-            session.FinalSelect = $"SELECT l.entity_id, l.ts{(columns.Length > 0 ? ", " + columns : "")} FROM {ValueSql.Temp(session.Labels)} l{joins} ORDER BY l.row_no";
+                .Select(g => $" POSITIONAL JOIN {ValueSql.Temp($"{session.Labels}_p{g}")} p{g}"));
+            session.FinalSelect = $"SELECT l.entity_id, l.ts{(columns.Length > 0 ? ", " + columns : "")} FROM {ValueSql.Temp(session.Labels)} l{joins}";
             return session;
         }
         catch
@@ -111,11 +115,12 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             .OrderBy(chunk => chunk[0])];
 
     /// <summary>
-    /// One group's values for every label, as a TEMP table (row_no, v{i} per feature i). The group's stored rows are one
-    /// relation tagged with the feature's position k in the group, reduced to the rows a read returns (the newest ingest of
-    /// each entity, event time and feature: what NewestIngest keeps per feature). Each label is repeated once per k, and
-    /// ONE ASOF LEFT JOIN on (entity_id, k, ts ≥ event_ts) finds, per label and feature, the row with the latest event time
-    /// at or before ts: exactly what a per-feature ASOF join finds. The GROUP BY on the label turns k back into columns.
+    /// One group's values for every label, as a TEMP table (row_no, v{i} per feature i) in row_no order. The group's
+    /// stored rows are one relation tagged with the feature's position k in the group, reduced to the rows a read returns
+    /// (the newest ingest of each entity, event time and feature: what NewestIngest keeps per feature). Each label is
+    /// repeated once per k, and ONE ASOF LEFT JOIN on (entity_id, k, ts ≥ event_ts) finds, per label and feature, the row
+    /// with the latest event time at or before ts: exactly what a per-feature ASOF join finds. The GROUP BY on the label
+    /// turns k back into columns.
     /// </summary>
     private static (string Sql, List<object?> Args) GroupSql(string labels, string part, List<(int Index, PinnedFeature Feature)> group,
         HashSet<string> existing, DateTimeOffset? asOf)
@@ -146,7 +151,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         {
             // No feature of the group has values yet: every label gets NULLs, without a join.
             var nulls = string.Concat(group.Select(m => $", NULL::{type} AS {ValueSql.Q("v" + m.Index)}"));
-            return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS SELECT l.row_no{nulls} FROM {labelTable} l", args);
+            return ($"CREATE TEMP TABLE {ValueSql.Q(part)} AS SELECT l.row_no{nulls} FROM {labelTable} l ORDER BY l.row_no", args);
         }
         return ($"""
             CREATE TEMP TABLE {ValueSql.Q(part)} AS
@@ -158,6 +163,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             l AS (SELECT l.row_no, l.entity_id, l.ts, CAST(f.range AS INTEGER) AS k FROM {labelTable} l CROSS JOIN range({group.Count.ToString(CultureInfo.InvariantCulture)}) f)
             SELECT {select} FROM l ASOF LEFT JOIN r ON l.entity_id = r.entity_id AND l.k = r.k AND l.ts >= r.event_ts
             GROUP BY l.row_no
+            ORDER BY l.row_no
             """, args);
     }
 
