@@ -17,6 +17,33 @@ public sealed class PointInTimeTests(SharedApi api) : IClassFixture<SharedApi>
 
     private sealed record Stored(string Entity, DateTimeOffset EventTs, double? Value, DateTimeOffset IngestedAt);
 
+    [Fact]
+    public async Task A_label_at_the_exact_event_time_of_a_corrected_value_sees_the_correction_and_as_of_the_original()
+    {
+        const string feature = "pit_exact_correction";
+        await _client.CreateAsync(FeatureApi.Minimal(feature));
+        var first = await (await _client.PostRowsAsync(feature, [Row("E", Iso(T0), 4.0)])).ExpectAsync(200);
+        var firstAt = DateTimeOffset.Parse((string)first!["ingested_at"]!, CultureInfo.InvariantCulture);
+        await Task.Delay(5); // the correction's ingest instant is later
+        await (await _client.PostRowsAsync(feature, [Row("E", Iso(T0), 5.0)])).ExpectAsync(200);
+
+        async Task<double?> AtAsync(DateTimeOffset? asOf)
+        {
+            var body = new JsonObject
+            {
+                ["features"] = new JsonArray(feature),
+                ["rows"] = new JsonArray(new JsonObject { ["entity_id"] = "E", ["ts"] = Iso(T0) }, new JsonObject { ["entity_id"] = "E", ["ts"] = Iso(T0.AddSeconds(-1)) }),
+            };
+            if (asOf is { } at) body["as_of"] = Iso(at);
+            var rows = (await (await _client.PostJsonAsync(Url, body.ToJsonString())).ExpectAsync(200))!["rows"]!.AsArray();
+            Assert.Null((double?)rows[1]![feature]); // a second before the event: nothing yet
+            return (double?)rows[0]![feature];
+        }
+
+        Assert.Equal(5.0, await AtAsync(null));
+        Assert.Equal(4.0, await AtAsync(firstAt));
+    }
+
     [Theory]
     [InlineData(7)]
     [InlineData(1234)]
