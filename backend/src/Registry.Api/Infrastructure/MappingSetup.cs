@@ -30,6 +30,13 @@ public static class MappingSetup
         // WireMappingTests compiles the same configuration whole, so a response member without a source fails the tests.
         services.AddSingleton(config);
         services.AddSingleton<IMapper>(new Mapper(config));
+        // The definition's pair only, on a pool thread while the host starts: a GET of a definition is the typical first
+        // request, and its compilation was a tenth of the start (ADR 0050). A failure here fails that request as before.
+        _ = Task.Run(() =>
+        {
+            try { config.GetMapFunction<Registry.Core.Features.FeatureDefinition, Features.FeatureResponse>(); }
+            catch (Exception e) when (e is InvalidOperationException or CompileException) { /* the request that needs it says so */ }
+        });
         return services;
     }
 }
