@@ -1,7 +1,7 @@
 namespace Registry.DuckDb;
 
 /// <summary>
-/// The values database, opened on a pool thread from the moment the store is registered (ADR 0050). Opening the file
+/// The values database, opened on a thread of its own from the moment the store is registered (ADR 0050). Opening the file
 /// (migrations check, catalog, WAL replay) took about 0.7 s of a 2 s start on this machine; done beside the rest of the
 /// start (the container, MVC, the registry store's migrations, Kestrel) instead of before it, the API answers sooner, and
 /// the first use waits only for what is left. Readiness says "opening" until it is done, and the reason if it failed.
@@ -11,7 +11,10 @@ public sealed class DuckDbOpening : IDisposable
     private readonly Task<DuckDbDatabase> _open;
     private int _disposed;
 
-    public DuckDbOpening(Func<DuckDbDatabase> open) => _open = Task.Run(open);
+    /// <remarks>On a thread of its own, not the pool's: in the first moments the pool has as many threads as cores, and an
+    /// open holding one while requests block on it starved the pool (thread injection is slow) on a loaded machine.</remarks>
+    public DuckDbOpening(Func<DuckDbDatabase> open) =>
+        _open = Task.Factory.StartNew(open, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Opened and usable.</summary>
     public bool IsOpen => _open.IsCompletedSuccessfully;

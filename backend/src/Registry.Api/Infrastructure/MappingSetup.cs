@@ -30,13 +30,14 @@ public static class MappingSetup
         // WireMappingTests compiles the same configuration whole, so a response member without a source fails the tests.
         services.AddSingleton(config);
         services.AddSingleton<IMapper>(new Mapper(config));
-        // The definition's pair only, on a pool thread while the host starts: a GET of a definition is the typical first
-        // request, and its compilation was a tenth of the start (ADR 0050). A failure here fails that request as before.
-        _ = Task.Run(() =>
+        // The definition's pair only, on a thread of its own (not the pool's, which the start needs) while the host starts: a GET of a definition is the typical first
+        // request, and its compilation was a tenth of the start (ADR 0050). The dynamic form is the one IMapper.Map<T>(object)
+        // looks up (GetMapFunction is a separate cache). A failure here fails that request as before.
+        _ = Task.Factory.StartNew(() =>
         {
-            try { config.GetMapFunction<Registry.Core.Features.FeatureDefinition, Features.FeatureResponse>(); }
+            try { config.GetDynamicMapFunction<Features.FeatureResponse>(typeof(Registry.Core.Features.FeatureDefinition)); }
             catch (Exception e) when (e is InvalidOperationException or CompileException) { /* the request that needs it says so */ }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return services;
     }
 }
