@@ -8,7 +8,7 @@ namespace Registry.Benchmarks;
 
 /// <summary>
 /// The real API as a separate process: the Release build of Registry.Api (built by `dotnet run -c Release` of this project,
-/// which references it), Kestrel on a free loopback port, on the harness's PostgreSQL database and a DuckDB file of its
+/// which references it), Kestrel on a free loopback port, on the run's registry database (PostgreSQL, or MongoDB) and a DuckDB file of its
 /// own. Its memory is read from /proc: VmHWM is the peak resident set, which <see cref="ResetPeak"/> starts afresh.
 /// </summary>
 internal sealed class ApiProcess : IAsyncDisposable

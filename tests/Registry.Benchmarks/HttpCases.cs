@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Npgsql;
-using Registry.Postgres;
 
 namespace Registry.Benchmarks;
 
@@ -31,7 +29,7 @@ internal static class HttpCases
 {
     public const string OnlineSuffix = "/online";
 
-    public static async Task<HttpRun> RunAsync(HarnessOptions options, ApiProcess api, HttpClient client, NpgsqlDataSource dataSource, Dataset data,
+    public static async Task<HttpRun> RunAsync(HarnessOptions options, ApiProcess api, HttpClient client, BenchStore store, Dataset data,
         string rawPath, string folder, CancellationToken ct)
     {
         var shape = data.Shape;
@@ -142,35 +140,22 @@ internal static class HttpCases
 
         // The raw engines, same concurrencies: the store's query behind GET one definition, and the lineage walk of (lineage).
         if (options.Only is not null) return new HttpRun(results, [], sequential, floor, floorIsHealth, peak);
-        var store = new PostgresFeatureStore(dataSource);
         var raw = new List<HttpCase>();
         var rawDefinitions = new List<LoadResult>();
         var rawWalks = new List<LoadResult>();
         foreach (var c in http.Concurrencies)
         {
-            var r = await RawLoad.RunAsync("raw_definition", c, http.WarmupSeconds, http.Seconds, async (n, token) =>
-            {
-                _ = await store.GetAsync(names[(int)(n % names.Count)], token) ?? throw new InvalidOperationException("definition missing");
-            }, ct);
+            var r = await RawLoad.RunAsync("raw_definition", c, http.WarmupSeconds, http.Seconds,
+                (n, token) => store.ReadDefinitionAsync(names[(int)(n % names.Count)], token), ct);
             Harness.Log(Invariant($"(raw_definition) c={c}: {r.Throughput:N0} op/s, p50 {r.P50Ms:F2} ms, p99 {r.P99Ms:F2} ms"));
             rawDefinitions.Add(r);
-            var w = await RawLoad.RunAsync("raw_walk", c, http.WarmupSeconds, http.Seconds, async (n, token) =>
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(token);
-                await using var cmd = new NpgsqlCommand(PostgresLineageStore.WalkSql, connection);
-                cmd.Parameters.Add(new() { Value = roots[(int)(n % roots.Count)] });
-                cmd.Parameters.Add(new() { Value = depth });
-                cmd.Parameters.Add(new() { Value = 0 });
-                await using var reader = await cmd.ExecuteReaderAsync(token);
-                while (await reader.ReadAsync(token)) _ = reader.GetString(0);
-            }, ct);
+            var w = await RawLoad.RunAsync("raw_walk", c, http.WarmupSeconds, http.Seconds,
+                (n, token) => store.WalkAsync(roots[(int)(n % roots.Count)], depth, token), ct);
             Harness.Log(Invariant($"(raw_walk) c={c}: {w.Throughput:N0} op/s, p50 {w.P50Ms:F2} ms, p99 {w.P99Ms:F2} ms"));
             rawWalks.Add(w);
         }
-        raw.Add(new HttpCase("raw_definition", "raw Npgsql: the store's read behind GET one definition",
-            "`PostgresFeatureStore.GetAsync(name)` in the harness's process (one SELECT with the upstream and downstream arrays, mapped to the record)", rawDefinitions));
-        raw.Add(new HttpCase("raw_walk", "raw Npgsql: the recursive walk behind (lineage)",
-            $"`PostgresLineageStore.WalkSql`, upstream depth {depth}: one of the four statements of a lineage request", rawWalks));
+        raw.Add(new HttpCase("raw_definition", store.RawDefinition.Title, store.RawDefinition.What, rawDefinitions));
+        raw.Add(new HttpCase("raw_walk", store.RawWalk(depth).Title, store.RawWalk(depth).What, rawWalks));
         return new HttpRun(results, raw, sequential, floor, floorIsHealth, peak);
     }
 

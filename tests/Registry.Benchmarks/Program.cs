@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
-using Npgsql;
-using Registry.Postgres.LocalCluster;
 
 // Linux only: the API's memory comes from /proc, the load from Debian's wrk.
 [assembly: SupportedOSPlatform("linux")]
@@ -33,7 +31,7 @@ internal static class Harness
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
-            // Let the run unwind, so the API and the PostgreSQL cluster are stopped and the folders removed.
+            // Let the run unwind, so the API and the PostgreSQL cluster are stopped (or the MongoDB database dropped) and the folders removed.
             e.Cancel = true;
             cts.Cancel();
         };
@@ -46,6 +44,8 @@ internal static class Harness
         try
         {
             var wrk = Wrk.Version();
+            // A MongoDB named by REGISTRY_BENCH_MONGODB must answer now, not after the hot paths' minutes.
+            await BenchStore.CheckConfiguredAsync(cts.Token);
             HotPathRun? hot = null;
             if (options.Only is null)
             {
@@ -53,14 +53,10 @@ internal static class Harness
                 hot = HotPathRunner.Run(options.Smoke, Path.Combine(folder, "bdn"));
             }
 
-            Log($"starting PostgreSQL in {folder}");
             // Declared first, disposed last: the API stops before the database does, on success and on failure alike.
-            await using var cluster = await LocalPostgresCluster.StartAsync(Path.Combine(folder, "postgres"), deleteOnDispose: true, ct: cts.Token);
-            await cluster.EnsureDatabaseAsync("registry_bench", cts.Token);
-            var connectionString = cluster.ConnectionString("registry_bench");
-            await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            await using var version = dataSource.CreateCommand("SHOW server_version");
-            var machine = MachineInfo.Read((string)(await version.ExecuteScalarAsync(cts.Token))!, wrk);
+            await using var store = await BenchStore.StartAsync(folder, cts.Token);
+            var connectionString = store.ConnectionString;
+            var machine = MachineInfo.Read(store.Description, wrk);
 
             var values = Directory.CreateDirectory(Path.Combine(folder, "api")).FullName;
             long loaderPeak;
@@ -70,7 +66,7 @@ internal static class Harness
             {
                 Log($"API (pid {loader.Pid}) on {loader.BaseAddress}");
                 using var loaderClient = loader.CreateClient();
-                data = await Generator.GenerateAsync(options.Dataset, dataSource, loaderClient, rawPath, folder, withValues: options.NeedsValues, cts.Token);
+                data = await Generator.GenerateAsync(options.Dataset, store, loaderClient, rawPath, folder, withValues: options.NeedsValues, cts.Token);
                 Log($"dataset ready: definitions {data.Definitions.TotalSeconds:F1} s, large graph {data.Graph.TotalSeconds:F1} s, usage {data.Usage.TotalSeconds:F1} s, values generated {data.ValuesGenerated.TotalSeconds:F1} s, ingested {data.ValuesIngested.TotalSeconds:F1} s");
                 loaderPeak = loader.LifetimePeakBytes;
             }
@@ -82,7 +78,7 @@ internal static class Harness
             Log($"API restarted (pid {api.Pid}) on {api.BaseAddress}");
             using var client = api.CreateClient();
 
-            var http = await HttpCases.RunAsync(options, api, client, dataSource, data, rawPath, folder, cts.Token);
+            var http = await HttpCases.RunAsync(options, api, client, store, data, rawPath, folder, cts.Token);
             var startGet = $"/api/v1/features/{data.Bottom}";
             if (options.Only is not null)
             {
@@ -114,6 +110,11 @@ internal static class Harness
             var missed = Report.Verdicts(run).Count(v => v.Met == false);
             Log($"{(missed == 0 ? "every measured target met" : $"{missed} target(s) missed")}; finished in {clock.Elapsed.TotalMinutes:F1} min");
             return 0;
+        }
+        catch (BenchConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {

@@ -21,7 +21,7 @@ internal sealed record StartRun(string FirstGet, IReadOnlyList<double> LiveSecon
 
 /// <summary>
 /// API start to first answered request with the database already there (issue 21): `dotnet Registry.Api.dll` (Release) on the
-/// run's migrated PostgreSQL database and existing values file, timed from the process start to the first 200 of /health/live
+/// run's migrated registry database and existing values file, timed from the process start to the first 200 of /health/live
 /// and of a first real GET (one definition) sent right after. The previous API must have stopped (the values file is one
 /// process's). One uncounted round first, so that the file system cache holds the binaries as it does on a server restart.
 /// </summary>

@@ -7,12 +7,17 @@ namespace Registry.DuckDb;
 /// <summary>
 /// Readiness of the value store: not just that the file answers, but that an ingest can run. It stages a row the way
 /// an ingest does (a TEMP table reached by its qualified name, the appender), writes and deletes a file in the staging
-/// folder, and looks for schemas whose names would make the engine's own names ambiguous.
+/// folder, and looks for schemas whose names would make the engine's own names ambiguous. While the file is still being
+/// opened after a start (ADR 0050) it is not ready, and says so without waiting.
 /// </summary>
-public sealed class DuckDbHealthCheck(DuckDbDatabase database, StagingArea staging) : IHealthCheck
+public sealed class DuckDbHealthCheck(DuckDbOpening opening, StagingArea staging) : IHealthCheck
 {
+    public const string Opening = "The values database is still being opened.";
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (opening.Failure is { } failure) return HealthCheckResult.Unhealthy("The values database could not be opened.", failure);
+        if (!opening.IsOpen) return HealthCheckResult.Unhealthy(Opening);
         try
         {
             // The native call cannot observe the token: it runs on the pool and the wait is what times out.
@@ -32,7 +37,7 @@ public sealed class DuckDbHealthCheck(DuckDbDatabase database, StagingArea stagi
 
     private string? Probe()
     {
-        using var c = database.Rent();
+        using var c = opening.Database.Rent();
         using (var r = c.Query("""
             SELECT string_agg(schema_name, ', ' ORDER BY schema_name) FROM information_schema.schemata
             WHERE catalog_name = current_database()

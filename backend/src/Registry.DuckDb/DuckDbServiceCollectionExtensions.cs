@@ -7,23 +7,36 @@ namespace Registry.DuckDb;
 public static class DuckDbServiceCollectionExtensions
 {
     /// <summary>
-    /// Opens the values database once, at registration, sandboxed (ADR 0019): a missing libduckdb or an unusable file
-    /// stops start-up with a clear message instead of failing the first request. The staging folder is taken back from
-    /// any crashed run once the file is ours. The container disposes (checkpoints and closes) the database.
+    /// Starts opening the values database once, at registration, sandboxed (ADR 0019), on a pool thread beside the rest of
+    /// the start (ADR 0050): its users wait for it on first use, readiness says not ready until it is open, and a missing
+    /// libduckdb or an unusable file stops the API with a clear message (<see cref="DuckDbOpenWatch"/>) instead of
+    /// failing requests. The staging folder is taken back from any crashed run once the file is ours. The container
+    /// disposes (checkpoints and closes) the database.
     /// </summary>
     public static IServiceCollection AddDuckDbValueStore(this IServiceCollection services, ValueStoreOptions options)
     {
         var staging = StagingArea.For(options);
-        var database = DuckDbDatabase.Open(options.Path,
-            new DuckDbSandbox([staging.Directory, .. options.ExtraAllowedDirectories], options.MemoryLimit, options.Threads, options.SpillDirectory,
-                options.MaxSpillSize));
-        // After the open: DuckDB's lock on the file means no other live process stages here.
-        staging.Prepare();
-        services.AddSingleton(_ => database); // a factory registration, so the container disposes it at shutdown
+        var opening = new DuckDbOpening(() =>
+        {
+            var database = DuckDbDatabase.Open(options.Path,
+                new DuckDbSandbox([staging.Directory, .. options.ExtraAllowedDirectories], options.MemoryLimit, options.Threads, options.SpillDirectory,
+                    options.MaxSpillSize));
+            // After the open: DuckDB's lock on the file means no other live process stages here.
+            try { staging.Prepare(); }
+            catch
+            {
+                database.Dispose();
+                throw;
+            }
+            return database;
+        });
+        services.AddSingleton(_ => opening); // a factory registration, so the container disposes it at shutdown
+        services.AddSingleton(sp => sp.GetRequiredService<DuckDbOpening>().Database);
+        services.AddHostedService<DuckDbOpenWatch>();
         services.AddSingleton(options);
         services.AddSingleton(staging);
         // With the online store on (AddDuckDbOnlineOwner), commits keep its copy of latest values.
-        services.AddSingleton(sp => new DuckDbValueStore(database, options, staging, sp.GetRequiredService<TimeProvider>(),
+        services.AddSingleton(sp => new DuckDbValueStore(sp.GetRequiredService<DuckDbDatabase>(), options, staging, sp.GetRequiredService<TimeProvider>(),
             sp.GetService<Online.OnlinePublisher>()));
         services.AddSingleton<IValueStore>(sp => sp.GetRequiredService<DuckDbValueStore>());
         // The value store translates DuckDB's outages itself; the other two DuckDB stores get the common proxy (ADR 0024).

@@ -31,6 +31,14 @@ public static class MappingSetup
         services.AddSingleton(config);
         services.AddSingleton<IMapper>(new Mapper(config));
         services.AddSingleton<Features.FeatureResponseJson>();
+        // The definition's pair only, on a thread of its own (not the pool's, which the start needs) while the host starts: a GET of a definition is the typical first
+        // request, and its compilation was a tenth of the start (ADR 0050). The dynamic form is the one IMapper.Map<T>(object)
+        // looks up (GetMapFunction is a separate cache). A failure here fails that request as before.
+        _ = Task.Factory.StartNew(() =>
+        {
+            try { config.GetDynamicMapFunction<Features.FeatureResponse>(typeof(Registry.Core.Features.FeatureDefinition)); }
+            catch (Exception e) when (e is InvalidOperationException or CompileException) { /* the request that needs it says so */ }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return services;
     }
 }
