@@ -18,6 +18,7 @@ public static class ValidationSetup
         services.AddValidatorsFromAssemblyContaining<CreateFeatureValidator>(ServiceLifetime.Singleton);
         // The [Required] attributes stay for the OpenAPI schema; the validators say the same, once, by the JSON name.
         services.AddFluentValidationAutoValidation(options => options.DisableDataAnnotationsValidation = true);
+        SimpleParametersValidator.Decorate(services);
         return services;
     }
 }
