@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MapsterMapper;
 using Microsoft.Extensions.Options;
+using Registry.Api.Infrastructure;
 using Registry.Core.Features;
 
 namespace Registry.Api.Features;
@@ -32,15 +33,12 @@ public sealed class FeatureListAnswer(IReadOnlyList<byte[]> features, long total
     public int Limit { get; } = limit;
 }
 
-public sealed class FeatureListAnswerJsonConverter : JsonConverter<FeatureListAnswer>
+public sealed class FeatureListAnswerJsonConverter : AnswerJsonConverter<FeatureListAnswer>
 {
     private static readonly JsonEncodedText Features = JsonEncodedText.Encode("features");
     private static readonly JsonEncodedText Total = JsonEncodedText.Encode("total");
     private static readonly JsonEncodedText Skip = JsonEncodedText.Encode("skip");
     private static readonly JsonEncodedText Limit = JsonEncodedText.Encode("limit");
-
-    public override FeatureListAnswer Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        throw new NotSupportedException("A feature list is an answer, never a request body.");
 
     public override void Write(Utf8JsonWriter writer, FeatureListAnswer value, JsonSerializerOptions options)
     {

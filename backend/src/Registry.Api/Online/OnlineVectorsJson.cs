@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Registry.Api.Infrastructure;
 using Registry.Core.Online;
 
 namespace Registry.Api.Online;
@@ -24,7 +25,7 @@ public sealed class OnlineVectorsAnswer(OnlineVectors vectors)
 /// 20,000 map entries per answer and took longer to write than to read from Redis. Value types the fast path does not
 /// know go through the serializer, so an answer never differs from the documented model's.
 /// </summary>
-public sealed class OnlineVectorsJsonConverter : JsonConverter<OnlineVectorsAnswer>
+public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVectorsAnswer>
 {
     private static readonly JsonEncodedText FeatureSetName = JsonEncodedText.Encode("feature_set_name");
     private static readonly JsonEncodedText FeatureSetVersion = JsonEncodedText.Encode("feature_set_version");
@@ -35,9 +36,6 @@ public sealed class OnlineVectorsJsonConverter : JsonConverter<OnlineVectorsAnsw
     private static readonly JsonEncodedText NormalizedWith = JsonEncodedText.Encode("normalized_with");
     private static readonly JsonEncodedText ServedAt = JsonEncodedText.Encode("served_at");
     private static readonly JsonEncodedText VectorsName = JsonEncodedText.Encode("vectors");
-
-    public override OnlineVectorsAnswer Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        throw new NotSupportedException("Online vectors are an answer, never a request body.");
 
     public override void Write(Utf8JsonWriter writer, OnlineVectorsAnswer value, JsonSerializerOptions options)
     {
