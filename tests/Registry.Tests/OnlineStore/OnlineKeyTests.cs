@@ -84,8 +84,8 @@ public sealed class OnlineKeyTests
         var vectors = await store.LatestVectorsAsync([member, absent], [.. rows.Select(r => r.EntityId)], default);
         for (var i = 0; i < rows.Count; i++)
         {
-            Assert.Equal(rows[i].Value, vectors[i][0]!.Value.Value);
-            Assert.Equal(rows[i].EventTs, vectors[i][0]!.Value.EventTs);
+            Assert.Equal(rows[i].Value, vectors[i][0]!.Value);
+            Assert.Equal(rows[i].EventTs, vectors[i][0]!.EventTs);
             Assert.Null(vectors[i][1]);
         }
 

@@ -45,7 +45,7 @@ public sealed class OnlineVectorsJsonTests
             .ToList();
         var vectors = Enumerable.Range(0, entityCount).Select(e => new OnlineVector(
             e % 3 == 2 ? $"entity \"{e}\" ü:*" : $"E{e}",
-            members.Select(_ => random.Next(5) == 0 ? null : Value(random)).ToArray())).ToList();
+            members.Select(_ => random.Next(5) == 0 ? (OnlineValue?)null : Value(random)).ToArray())).ToList();
         Guid? normalizedWith = seed % 2 == 0 ? null : Guid.NewGuid();
         var answer = new OnlineVectors("tech_v1", "1.2.0", members, normalizedWith, T0.AddTicks(7), vectors);
 
@@ -53,6 +53,28 @@ public sealed class OnlineVectorsJsonTests
         var documented = JsonSerializer.SerializeToUtf8Bytes(Mapper.Map<OnlineVectorsResponse>(answer), Json);
 
         Assert.Equal(Encoding.UTF8.GetString(documented), Encoding.UTF8.GetString(written));
+    }
+
+    [Theory]
+    [InlineData(1, 1, 4)]
+    [InlineData(10, 7, 5)]
+    [InlineData(50, 300, 6)] // about 1.4 MB: written across several flushes
+    public async Task The_streamed_answer_is_the_same_bytes_as_the_documented_model(int memberCount, int entityCount, int seed)
+    {
+        var random = new Random(seed);
+        var members = Enumerable.Range(0, memberCount).Select(i => new OnlineMember($"feature_{i:D2}", "1.0.0", 1)).ToList();
+        var vectors = Enumerable.Range(0, entityCount).Select(e => new OnlineVector(
+            e % 5 == 4 ? $"entity \"{e}\" ü:*" : $"E{e}",
+            members.Select(_ => random.Next(5) == 0 ? (OnlineValue?)null : Value(random)).ToArray())).ToList();
+        var answer = new OnlineVectors("tech_v1", "1.2.0", members, seed % 2 == 0 ? null : Guid.NewGuid(), T0, vectors);
+
+        using var body = new MemoryStream();
+        var pipe = System.IO.Pipelines.PipeWriter.Create(body);
+        await OnlineVectorsJsonConverter.WriteAsync(pipe, answer, Json, default);
+        await pipe.CompleteAsync();
+
+        var documented = JsonSerializer.SerializeToUtf8Bytes(Mapper.Map<OnlineVectorsResponse>(answer), Json);
+        Assert.Equal(Encoding.UTF8.GetString(documented), Encoding.UTF8.GetString(body.ToArray()));
     }
 
     /// <summary>Unnormalized (one object as value and raw value) or normalized; event times often shared, as one bar close is.</summary>

@@ -30,6 +30,6 @@ public sealed class OnlineController(OnlineService online) : RegistryControllerB
         [FromQuery, Required] string[]? entityId,
         [FromQuery] string? normalizeWith,
         CancellationToken ct) =>
-        // Written straight from the rows in the documented shape (ADR 0052): the answer can hold 50,000 values.
-        Ok(new OnlineVectorsAnswer(await online.GetVectorsAsync(featureSetName, version, entityId ?? [], normalizeWith, ct)));
+        // Written straight from the rows in the documented shape and streamed (ADR 0052, 0054): it can hold 50,000 values.
+        new OnlineVectorsAnswer(await online.GetVectorsAsync(featureSetName, version, entityId ?? [], normalizeWith, ct));
 }

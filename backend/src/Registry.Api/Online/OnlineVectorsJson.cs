@@ -1,9 +1,12 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Registry.Api.Infrastructure;
 using Registry.Core.Online;
 
@@ -13,10 +16,20 @@ namespace Registry.Api.Online;
 /// The online answer as it goes on the wire: the service's vectors, written by <see cref="OnlineVectorsJsonConverter"/>
 /// in exactly the shape of <see cref="OnlineVectorsResponse"/> (the documented contract, which tests hold it equal to).
 /// </summary>
+/// <remarks>As an action's result it streams itself to the body (<see cref="OnlineVectorsJsonConverter.WriteAsync"/>).</remarks>
 [JsonConverter(typeof(OnlineVectorsJsonConverter))]
-public sealed class OnlineVectorsAnswer(OnlineVectors vectors)
+public sealed class OnlineVectorsAnswer(OnlineVectors vectors) : ActionResult
 {
     public OnlineVectors Vectors { get; } = vectors;
+
+    public override Task ExecuteResultAsync(ActionContext context)
+    {
+        var http = context.HttpContext;
+        var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.JsonSerializerOptions;
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        return OnlineVectorsJsonConverter.WriteAsync(http.Response.BodyWriter, Vectors, options, http.RequestAborted);
+    }
 }
 
 /// <summary>
@@ -40,6 +53,44 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
     public override void Write(Utf8JsonWriter writer, OnlineVectorsAnswer value, JsonSerializerOptions options)
     {
         var v = value.Vectors;
+        WriteHead(writer, v);
+        using var vector = new VectorWriter(v.Members, options);
+        foreach (var e in v.Vectors) writer.WriteRawValue(vector.Write(e), skipInputValidation: true);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The same bytes as <see cref="Write"/>, sent as they are made: the body is flushed every <see cref="FlushBytes"/>
+    /// so the socket sends while the next vectors are written, and nothing holds the whole answer (100 × 50 is about
+    /// 480 KB). Each vector is copied into the pipe in its own block-sized pieces, so no oversized buffer is rented.
+    /// </summary>
+    public static async Task WriteAsync(PipeWriter body, OnlineVectors v, JsonSerializerOptions options, CancellationToken ct)
+    {
+        using (var head = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true }))
+            WriteHead(head, v); // ends inside "vectors":[ (validation is off, the rest is written below)
+        using var vector = new VectorWriter(v.Members, options);
+        var pending = 0;
+        for (var i = 0; i < v.Vectors.Count; i++)
+        {
+            if (i > 0) body.Write(","u8);
+            var bytes = vector.Write(v.Vectors[i]);
+            body.Write(bytes);
+            pending += bytes.Length + 1;
+            if (pending < FlushBytes) continue;
+            pending = 0;
+            var flushed = await body.FlushAsync(ct);
+            if (flushed.IsCanceled || flushed.IsCompleted) return; // the client went away
+        }
+        body.Write("]}"u8);
+    }
+
+    /// <summary>Large enough that a 1 × 10 answer goes in one write, small enough to overlap writing with sending.</summary>
+    private const int FlushBytes = 256 * 1024;
+
+    /// <summary>Everything before the vectors, ending with <c>"vectors":[</c>.</summary>
+    private static void WriteHead(Utf8JsonWriter writer, OnlineVectors v)
+    {
         var members = v.Members;
         writer.WriteStartObject();
         writer.WriteString(FeatureSetName, v.FeatureSetName);
@@ -58,10 +109,6 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
         else writer.WriteNull(NormalizedWith);
         writer.WriteString(ServedAt, v.ServedAt.UtcDateTime); // as UtcDateTimeOffsetConverter: 'Z', never '+00:00'
         writer.WriteStartArray(VectorsName);
-        using var vector = new VectorWriter(members, options);
-        foreach (var e in v.Vectors) writer.WriteRawValue(vector.Write(e), skipInputValidation: true);
-        writer.WriteEndArray();
-        writer.WriteEndObject();
     }
 
     /// <summary>
@@ -92,6 +139,7 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
         private readonly int[] _instantLengths;
         private readonly long[] _instantTicks;
         private readonly byte[] _number = new byte[ValueSlot];
+        private readonly OnlineValue?[] _row;
 
         public VectorWriter(IReadOnlyList<OnlineMember> members, JsonSerializerOptions options)
         {
@@ -104,6 +152,7 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
             _instants = new byte[members.Count * InstantSlot];
             _instantLengths = new int[members.Count];
             _instantTicks = new long[members.Count];
+            _row = new OnlineValue?[members.Count];
         }
 
         public void Dispose() => _values.Dispose();
@@ -142,14 +191,16 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
 
         public ReadOnlySpan<byte> Write(OnlineVector e)
         {
-            var row = e.Values;
+            // Values are made as they are read (ServedValues): read each once, then write the five maps from the copy.
+            var row = _row;
+            for (var i = 0; i < row.Length; i++) row[i] = e.Values[i];
             _out.ResetWrittenCount();
             Copy(EntityIdStart);
             Json(e.EntityId);
 
             Copy(ValuesStart);
             var first = true;
-            for (var i = 0; i < row.Count; i++)
+            for (var i = 0; i < row.Length; i++)
             {
                 if (row[i] is not { } x) continue;
                 Property(i, ref first);
@@ -163,7 +214,7 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
             }
             Copy(RawValuesStart);
             first = true;
-            for (var i = 0; i < row.Count; i++)
+            for (var i = 0; i < row.Length; i++)
             {
                 if (row[i] is not { } x) continue;
                 Property(i, ref first);
@@ -172,7 +223,7 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
             }
             Copy(EventTsStart);
             first = true;
-            for (var i = 0; i < row.Count; i++)
+            for (var i = 0; i < row.Length; i++)
             {
                 if (row[i] is not { } x) continue;
                 Property(i, ref first);
@@ -180,7 +231,7 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
             }
             Copy(AgeSecondsStart);
             first = true;
-            for (var i = 0; i < row.Count; i++)
+            for (var i = 0; i < row.Length; i++)
             {
                 if (row[i] is not { } x) continue;
                 Property(i, ref first);
@@ -188,7 +239,7 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
             }
             Copy(MissingStart);
             first = true;
-            for (var i = 0; i < row.Count; i++)
+            for (var i = 0; i < row.Length; i++)
             {
                 if (row[i] is not null) continue;
                 if (!first) Copy(","u8);

@@ -9,8 +9,37 @@ public sealed record OnlineMember(string FeatureName, string FeatureVersion, int
 /// <summary>A member whose feature has since moved to another contract major: serving it would feed the model another contract.</summary>
 public sealed record ChangedMember(string FeatureName, string PinnedVersion, int PinnedContractMajor, string CurrentVersion, int CurrentContractMajor);
 
-/// <summary>One member's value in a vector: raw as stored, and transformed when a snapshot's statistics were applied.</summary>
-public sealed record OnlineValue(object? Value, object? RawValue, DateTimeOffset EventTs, double AgeSeconds);
+/// <summary>
+/// One member's value in a vector: raw as stored, and transformed when a snapshot's statistics were applied. A struct,
+/// made when it is read (<see cref="ServedValues"/>): a 100 × 50 answer would otherwise allocate 5,000 of them.
+/// </summary>
+public readonly record struct OnlineValue(object? Value, object? RawValue, DateTimeOffset EventTs, double AgeSeconds);
+
+/// <summary>
+/// A vector's values as served: each made from the stored latest value when read, with its age at <paramref name="now"/>
+/// and, where the member has statistics, its z-score (<see cref="OnlineService.Normalize"/>).
+/// </summary>
+internal sealed class ServedValues(LatestValue?[] latest, DateTimeOffset now, MemberScaler?[]? scalers) : IReadOnlyList<OnlineValue?>
+{
+    public int Count => latest.Length;
+
+    public OnlineValue? this[int index]
+    {
+        get
+        {
+            if (latest[index] is not { } v) return null;
+            var value = scalers?[index] is { } scaler ? OnlineService.Normalize(v.Value, scaler) : v.Value;
+            return new OnlineValue(value, v.Value, v.EventTs, Math.Max(0, (now - v.EventTs).TotalSeconds));
+        }
+    }
+
+    public IEnumerator<OnlineValue?> GetEnumerator()
+    {
+        for (var i = 0; i < latest.Length; i++) yield return this[i];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
 
 /// <summary>The latest values of every member for one entity, in member order (null where the entity has no value).</summary>
 public sealed record OnlineVector(string EntityId, IReadOnlyList<OnlineValue?> Values);

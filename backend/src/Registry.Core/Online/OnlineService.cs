@@ -58,22 +58,17 @@ public sealed class OnlineService(
         var latest = await store.LatestVectorsAsync(inputs, distinct, ct);
         var now = clock.Now();
         var byName = scalers?.ToDictionary(s => s.FeatureName, StringComparer.Ordinal);
+        var memberScalers = byName is null ? null : plan.Members.Select(m => byName.GetValueOrDefault(m.FeatureName)).ToArray();
         // Online-store TTLs (empty unless the online store is on): the same cut whichever process answers.
         var ttls = ttl.IsEmpty ? null : plan.Members.Select(m => ttl.For(m.FeatureName, plan.FeatureSetName)).ToArray();
         var vectors = new List<OnlineVector>(distinct.Count);
         for (var e = 0; e < distinct.Count; e++)
         {
-            var row = new OnlineValue?[plan.Members.Count];
-            for (var i = 0; i < row.Length; i++)
-            {
-                if (latest[e][i] is not { } v) continue;
-                if (ttls is not null && !OnlineTtl.Live(v.EventTs, ttls[i], now)) continue;
-                var transformed = byName is not null && byName.TryGetValue(plan.Members[i].FeatureName, out var scaler)
-                    ? Normalize(v.Value, scaler)
-                    : v.Value;
-                row[i] = new OnlineValue(transformed, v.Value, v.EventTs, Math.Max(0, (now - v.EventTs).TotalSeconds));
-            }
-            vectors.Add(new OnlineVector(distinct[e], row));
+            var row = latest[e]; // this request's own array
+            if (ttls is not null)
+                for (var i = 0; i < row.Length; i++)
+                    if (row[i] is { } v && !OnlineTtl.Live(v.EventTs, ttls[i], now)) row[i] = null;
+            vectors.Add(new OnlineVector(distinct[e], new ServedValues(row, now, memberScalers)));
         }
         return new OnlineVectors(plan.FeatureSetName, plan.FeatureSetVersion, plan.Members, normalizedWith, now, vectors);
     }

@@ -45,9 +45,12 @@ public interface IStagedBatch : IAsyncDisposable
 
 public sealed record IngestCounts(long Written, long Unchanged, DateTimeOffset IngestedAt);
 
-/// <summary>One stored value; <see cref="Value"/> is a double, long, string, bool, DateTimeOffset or null.</summary>
-/// <summary>One member's latest value in an online vector.</summary>
-public readonly record struct LatestValue(DateTimeOffset EventTs, object? Value);
+/// <summary>
+/// One member's latest value in an online vector; <see cref="Value"/> is a double, long, string, bool, DateTimeOffset or
+/// null. A class so that a vector holds references to the instances the latest-value cache keeps: a 100 × 50 answer
+/// then copies 5,000 references, not 5,000 values.
+/// </summary>
+public sealed record LatestValue(DateTimeOffset EventTs, object? Value);
 
 public sealed record ValueRow(string EntityId, DateTimeOffset EventTs, object? Value, string FeatureVersion, DateTimeOffset IngestedAt);
 
