@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace Registry.Redis;
 
 /// <summary>
-/// Keys and values of the online store (ADR 0034).
+/// Keys and values of the online store (ADR 0034; generation keys, ADR 0055).
 /// <para>
 /// A key is <c>{prefix}v:{feature}:{contract major}:{entity}</c>. A feature name is [a-z0-9_] and a major is digits, so
 /// the entity starts after the third colon whatever it holds (colons, '*', spaces, braces, any length): two different
@@ -46,6 +46,12 @@ internal static class OnlineEncoding
     }
 
     public static RedisKey Complete(string prefix) => prefix + "complete";
+
+    /// <summary>
+    /// <c>{prefix}g:{feature}</c>: the token of the feature's last write that changed a key (ADR 0055). A feature name is
+    /// [a-z0-9_], so it never meets a value key (<c>v:</c>), the marker or the epoch.
+    /// </summary>
+    public static RedisKey Generation(string prefix, string feature) => string.Concat(prefix, "g:", feature);
 
     public static string Encode(OnlineRow row)
     {

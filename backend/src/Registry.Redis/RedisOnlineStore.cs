@@ -17,13 +17,15 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
     /// <summary>
     /// Sets each key (KEYS[i]) to ARGV[2i-1] unless the value held orders after it (the first 37 characters: event time,
     /// then ingestion time), with PXAT ARGV[2i] when that is positive; skips rows whose expiry has passed (Redis' own
-    /// clock). Returns how many keys it set.
+    /// clock). When it set any, it sets the feature's generation key (the last key) to a token never used before (the
+    /// last argument), in the same step: replicas' remembered values are valid only under the token (ADR 0055).
+    /// Returns how many keys it set.
     /// </summary>
     private const string WriteScript = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local n = 0
-        for i = 1, #KEYS do
+        for i = 1, #KEYS - 1 do
           local v = ARGV[2 * i - 1]
           local at = tonumber(ARGV[2 * i])
           if at == 0 or at > now then
@@ -34,6 +36,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
             end
           end
         end
+        if n > 0 then redis.call('SET', KEYS[#KEYS], ARGV[#ARGV]) end
         return n
         """;
 
@@ -42,6 +45,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
     private readonly OnlineTtl _ttl;
     private readonly RedisKey _complete;
     private readonly RedisKey _epoch;
+    private readonly ReplicaVectorCache _cache = new();
 
     public RedisOnlineStore(ConnectionMultiplexer redis, string keyPrefix, OnlineTtl ttl)
     {
@@ -82,8 +86,10 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
             {
                 ct.ThrowIfCancellationRequested();
                 var n = Math.Min(WriteChunk, rows.Count - start);
-                var keys = new RedisKey[n];
-                var args = new RedisValue[2 * n];
+                var keys = new RedisKey[n + 1];
+                var args = new RedisValue[2 * n + 1];
+                keys[n] = OnlineEncoding.Generation(_prefix, featureName);
+                args[2 * n] = Guid.NewGuid().ToString("N"); // one per script call: a token is never reused, even after Redis lost its data
                 for (var i = 0; i < n; i++)
                 {
                     var row = rows[start + i];
@@ -122,33 +128,62 @@ public sealed class RedisOnlineStore : IOnlineStore, IDisposable
         return rows;
     }
 
+    /// <summary>
+    /// The members' generation tokens first (one MGET with the completeness marker), then only the values not remembered
+    /// under the token just read (one MGET): a replica serving the same entities again reads 51 small keys instead of
+    /// 5,001 values for 100 × 50 (ADR 0055).
+    /// </summary>
     public async Task<IReadOnlyList<LatestValue?[]>> LatestVectorsAsync(IReadOnlyList<UpstreamInput> members, IReadOnlyList<string> entityIds,
         CancellationToken ct)
     {
         var m = members.Count;
-        var keys = new RedisKey[entityIds.Count * m + 1];
-        // Each member's key start and each entity's bytes are made once, not once per key.
-        var starts = new byte[m][];
-        for (var i = 0; i < m; i++) starts[i] = OnlineEncoding.KeyStart(_prefix, members[i].FeatureName, members[i].ContractMajor);
-        for (var e = 0; e < entityIds.Count; e++)
-        {
-            var entity = OnlineEncoding.EntityBytes(entityIds[e]);
-            for (var i = 0; i < m; i++) keys[e * m + i] = OnlineEncoding.Key(starts[i], entity);
-        }
-        var values = await GetAsync(keys);
+        var tokenKeys = new RedisKey[m + 1];
+        for (var i = 0; i < m; i++) tokenKeys[i] = OnlineEncoding.Generation(_prefix, members[i].FeatureName);
+        var tokens = await GetAsync(tokenKeys);
+        var generations = new ReplicaVectorCache.Generation[m];
+        for (var i = 0; i < m; i++) generations[i] = _cache.For(members[i].FeatureName, members[i].ContractMajor, tokens[i]);
+
         var vectors = new List<LatestValue?[]>(entityIds.Count);
+        List<(int Entity, int Member)>? misses = null;
         long hits = 0;
         for (var e = 0; e < entityIds.Count; e++)
         {
             var vector = new LatestValue?[m];
             for (var i = 0; i < m; i++)
             {
-                var v = values[e * m + i];
-                if (v.IsNull || OnlineEncoding.DecodeLatest(((ReadOnlyMemory<byte>)v).Span) is not { } latest) continue;
-                vector[i] = latest;
-                hits++;
+                if (!generations[i].Values.TryGetValue(entityIds[e], out var known)) (misses ??= []).Add((e, i));
+                else if (known is not null)
+                {
+                    vector[i] = known;
+                    hits++;
+                }
             }
             vectors.Add(vector);
+        }
+        if (misses is not null)
+        {
+            var keys = new RedisKey[misses.Count + 1];
+            // Each member's key start and each entity's bytes are made once, not once per key.
+            var starts = new byte[]?[m];
+            var entities = new byte[]?[entityIds.Count];
+            for (var k = 0; k < misses.Count; k++)
+            {
+                var (e, i) = misses[k];
+                keys[k] = OnlineEncoding.Key(
+                    starts[i] ??= OnlineEncoding.KeyStart(_prefix, members[i].FeatureName, members[i].ContractMajor),
+                    entities[e] ??= OnlineEncoding.EntityBytes(entityIds[e]));
+            }
+            var values = await GetAsync(keys);
+            for (var k = 0; k < misses.Count; k++)
+            {
+                var (e, i) = misses[k];
+                var v = values[k];
+                var latest = v.IsNull ? null : OnlineEncoding.DecodeLatest(((ReadOnlyMemory<byte>)v).Span);
+                _cache.Remember(generations[i], entityIds[e], latest);
+                if (latest is null) continue;
+                vectors[e][i] = latest;
+                hits++;
+            }
         }
         RegistryMetrics.OnlineRead(hits, (long)entityIds.Count * m - hits);
         return vectors;
