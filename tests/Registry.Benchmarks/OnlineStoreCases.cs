@@ -131,6 +131,20 @@ internal static class OnlineStoreCases
             Harness.Log(FormattableString.Invariant($"(redis_{id}) sequential: {r.Throughput:N0} req/s, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms"));
             sequential.Add(new HttpCase($"redis_{id}", title, "replica", [r]));
         }
+        {
+            // The replica remembers values under each feature's generation token (ADR 0055); here every member's token is
+            // replaced before each request, as a write to all 50 would, so every value is read from Redis again.
+            var (id, title, file, _) = paths.Single(p => p.Id == "online_wide");
+            var tokens = Enumerable.Range(0, members).Select(m => (RedisKey)$"{Prefix}g:{Generator.Name(0, m)}").ToArray();
+            var r = await SequentialProbe.RunAsync($"redis_{id}_changed", replica, [File.ReadLines(file).First()], options.Http.WarmupSeconds,
+                options.Http.Seconds, ct, async () =>
+                {
+                    var token = Guid.NewGuid().ToString("N");
+                    await db.StringSetAsync(Array.ConvertAll(tokens, k => new KeyValuePair<RedisKey, RedisValue>(k, token)));
+                });
+            Harness.Log(FormattableString.Invariant($"(redis_{id}_changed) sequential: {r.Throughput:N0} req/s, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms"));
+            sequential.Add(new HttpCase($"redis_{id}_changed", title + ", every member changed before each request", "replica", [r]));
+        }
         return new OnlineStoreRun(replicaCases, ownerCases, rawCases, sequential, entities, members, backfillSeconds, keys);
     }
 
