@@ -38,10 +38,11 @@ internal sealed record HarnessOptions(bool Smoke, DatasetShape Dataset, HttpShap
 
     /// <summary>The cases `--only` may name: the registry's, then those that read feature values.</summary>
     public static readonly IReadOnlyList<string> FocusedCases =
-        ["definition", "list", "lineage", "lineage_large", "impact", "usage", "start", "ingest", "training", "feast", "online_wide", "online_store"];
+        ["definition", "list", "lineage", "lineage_large", "impact", "latest", "online", "usage", "start", "ingest", "training", "feast", "online_wide",
+            "online_store"];
 
     /// <summary>The focused cases that need the dataset's feature values.</summary>
-    private static readonly string[] ValueCases = ["training", "feast", "online_wide", "online_store"];
+    private static readonly string[] ValueCases = ["latest", "online", "training", "feast", "online_wide", "online_store"];
 
     /// <summary>Whether the dataset is made with its feature values (always, unless --only names no case that reads them).</summary>
     public bool NeedsValues => Only is null || Only.Overlaps(ValueCases);

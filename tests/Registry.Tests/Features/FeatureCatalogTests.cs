@@ -221,6 +221,8 @@ public sealed class FeatureCatalogTests(RegistryApiFactory factory) : IClassFixt
         await features.UpdateAsync("ow_b", new UpdateFeatureRequest { Owner = "ow_other", UpstreamFeatures = ["ow_c"] }, null, ct);
         Assert.Equal(["ow_a"], await List("ow_team"));
         Assert.Equal(["ow_b", "ow_c"], await List("ow_other"));
+        // A later page of a filter already answered (its matching names are kept until the next change).
+        Assert.Equal(["ow_c"], (await features.ListAsync(Query(owner: "ow_other", skip: 1, limit: 1), ct)).Features.Select(f => f.FeatureName));
         Assert.Empty(await Down("ow_a"));
         Assert.Equal(["ow_b"], await Down("ow_c"));
         Assert.Equal(["ow_b"], (await features.ListAsync(Query(owner: "ow_other"), ct)).Features.Single(f => f.FeatureName == "ow_c").DownstreamFeatures);

@@ -1,9 +1,11 @@
+using System.Buffers;
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using MapsterMapper;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using Registry.Api.Infrastructure;
 using Registry.Core.Features;
 
 namespace Registry.Api.Features;
@@ -23,32 +25,37 @@ public sealed class FeatureResponseJson(IMapper mapper, IOptions<Microsoft.AspNe
         _written.GetValue(definition, d => JsonSerializer.SerializeToUtf8Bytes(mapper.Map<FeatureResponse>(d), _options));
 }
 
-/// <summary>A page of features on the wire: <see cref="FeatureListResponse"/>'s shape, each item already written.</summary>
-[JsonConverter(typeof(FeatureListAnswerJsonConverter))]
-public sealed class FeatureListAnswer(IReadOnlyList<byte[]> features, long total, int skip, int limit)
+/// <summary>
+/// A page of features on the wire, in <see cref="FeatureListResponse"/>'s shape, each item already written: the action's
+/// result writes the page to the body with its length (ADR 0056), without the serializer or the output formatter.
+/// </summary>
+public sealed class FeatureListAnswer(IReadOnlyList<byte[]> features, long total, int skip, int limit) : ActionResult
 {
     public IReadOnlyList<byte[]> Features { get; } = features;
     public long Total { get; } = total;
     public int Skip { get; } = skip;
     public int Limit { get; } = limit;
-}
 
-public sealed class FeatureListAnswerJsonConverter : AnswerJsonConverter<FeatureListAnswer>
-{
-    private static readonly JsonEncodedText Features = JsonEncodedText.Encode("features");
-    private static readonly JsonEncodedText Total = JsonEncodedText.Encode("total");
-    private static readonly JsonEncodedText Skip = JsonEncodedText.Encode("skip");
-    private static readonly JsonEncodedText Limit = JsonEncodedText.Encode("limit");
-
-    public override void Write(Utf8JsonWriter writer, FeatureListAnswer value, JsonSerializerOptions options)
+    public override Task ExecuteResultAsync(ActionContext context)
     {
-        writer.WriteStartObject();
-        writer.WriteStartArray(Features);
-        foreach (var feature in value.Features) writer.WriteRawValue(feature, skipInputValidation: true);
-        writer.WriteEndArray();
-        writer.WriteNumber(Total, value.Total);
-        writer.WriteNumber(Skip, value.Skip);
-        writer.WriteNumber(Limit, value.Limit);
-        writer.WriteEndObject();
+        var tail = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"],\"total\":{Total},\"skip\":{Skip},\"limit\":{Limit}}}"));
+        long length = Head.Length + tail.Length + Math.Max(0, Features.Count - 1);
+        foreach (var feature in Features) length += feature.Length;
+
+        var response = context.HttpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = length;
+        var body = response.BodyWriter;
+        body.Write(Head);
+        for (var i = 0; i < Features.Count; i++)
+        {
+            if (i > 0) body.Write(","u8);
+            body.Write(Features[i]);
+        }
+        body.Write(tail);
+        return body.FlushAsync(context.HttpContext.RequestAborted).AsTask();
     }
+
+    private static ReadOnlySpan<byte> Head => "{\"features\":["u8;
 }

@@ -44,8 +44,8 @@ public sealed class FeaturesController(FeatureService features, IMapper mapper, 
         CancellationToken ct = default)
     {
         var page = await features.ListAsync(new FeatureListQuery(featureType, status, owner, tags ?? [], search, skip, limit), ct);
-        // Each item as already written for its definition (ADR 0052), in FeatureListResponse's shape.
-        return Ok(new FeatureListAnswer(page.Features.Select(written.Of).ToList(), page.Total, skip, limit));
+        // Each item as already written for its definition (ADR 0052), in FeatureListResponse's shape (ADR 0056).
+        return new FeatureListAnswer(page.Features.Select(written.Of).ToList(), page.Total, skip, limit);
     }
 
     /// <summary>Get one feature definition, now or as it stood at an instant.</summary>

@@ -44,6 +44,13 @@ public sealed class FeatureCatalog : IDisposable
     private Task? _loading;
 
     // Guarded by _lock; null until a complete load.
+    /// <summary>Filters' matching names, kept under the read lock and forgotten under the write lock at any change.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ListKey, string[]> _lists = new();
+    private const int MaxKeptLists = 1_024;
+    private const int MaxKeptNames = 10_000; // at most about 80 MB of kept names
+
+    private readonly record struct ListKey(FeatureType? Type, FeatureStatus? Status, string Owner, string Tags);
+
     private Dictionary<string, CatalogEntry>? _entries;
     private SortedSet<string> _names = new(StringComparer.Ordinal);
     private Dictionary<string, SortedSet<string>> _byOwner = new(StringComparer.Ordinal);
@@ -104,16 +111,21 @@ public sealed class FeatureCatalog : IDisposable
                 if (typed.Count < count) candidates = typed;
             }
 
-            var page = new List<string>(Math.Min(query.Limit, 1_000));
-            long total = 0;
-            foreach (var name in candidates)
+            // Every name the filter matches, in order, is kept until the catalog next changes: pages of one filter
+            // (and the same filter asked again) then cost a slice, not a walk of the owner's or type's index.
+            var key = new ListKey(query.FeatureType, query.Status, query.Owner ?? "", string.Join('\0', query.Tags));
+            if (!_lists.TryGetValue(key, out var matching))
             {
-                if (!Matches(_entries[name], query)) continue;
-                if (total >= query.Skip && page.Count < query.Limit) page.Add(name);
-                total++;
+                var found = new List<string>();
+                foreach (var name in candidates)
+                    if (Matches(_entries[name], query)) found.Add(name);
+                matching = [.. found];
+                if (_lists.Count < MaxKeptLists && matching.Length <= MaxKeptNames) _lists.TryAdd(key, matching);
             }
+            var skip = (int)Math.Min(query.Skip, matching.Length);
+            var page = matching.AsSpan(skip, Math.Min(query.Limit, matching.Length - skip)).ToArray();
             Answers.Add(1, new KeyValuePair<string, object?>("result", "memory"));
-            return (page, total);
+            return (page, matching.Length);
         }
         finally
         {
@@ -353,6 +365,7 @@ public sealed class FeatureCatalog : IDisposable
 
     private void Add(CatalogEntry entry)
     {
+        if (!_lists.IsEmpty) _lists.Clear();
         _entries![entry.FeatureName] = entry;
         _names.Add(entry.FeatureName);
         Index(_byOwner, entry.Owner).Add(entry.FeatureName);
@@ -366,6 +379,7 @@ public sealed class FeatureCatalog : IDisposable
 
     private void Remove(string featureName)
     {
+        if (!_lists.IsEmpty) _lists.Clear();
         if (!_entries!.Remove(featureName, out var old)) return;
         _names.Remove(featureName);
         _byOwner[old.Owner].Remove(featureName);
