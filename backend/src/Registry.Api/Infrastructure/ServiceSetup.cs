@@ -13,10 +13,12 @@ public static class ServiceSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Registry.Core.Values.ContractCache>();
         services.AddSingleton<Registry.Core.Online.OnlinePlanCache>();
-        services.AddScoped<Registry.Core.Values.SqlFeatureCheck>();
-        services.AddScoped<FeatureService>();
-        services.AddScoped<VersionService>();
-        services.AddScoped<Registry.Core.Usage.UsageService>();
+        // The services hold no state of a request (the caller and the cancellation are arguments) and every store is a
+        // singleton, so they are too: a scope per request no longer builds the graph behind OnlineService again.
+        services.AddSingleton<Registry.Core.Values.SqlFeatureCheck>();
+        services.AddSingleton<FeatureService>();
+        services.AddSingleton<VersionService>();
+        services.AddSingleton<Registry.Core.Usage.UsageService>();
         // Usage records are written in groups by one writer per process (ADR 0040). Created after the store it writes to, so
         // disposed before it: a graceful stop commits what is still queued.
         services.AddOptions<Registry.Core.Usage.UsageGroupOptions>()
@@ -27,13 +29,13 @@ public static class ServiceSetup
         services.AddSingleton(sp => new Registry.Core.Usage.UsageGroupCommit(
             sp.GetRequiredService<Registry.Core.Usage.IUsageStore>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Registry.Core.Usage.UsageGroupOptions>>().Value));
-        services.AddScoped<Registry.Core.Lineage.LineageService>();
-        services.AddScoped<Registry.Core.Values.ValueService>();
-        services.AddScoped<Registry.Core.Training.TrainingService>();
-        services.AddScoped<Registry.Core.FeatureSets.FeatureSetService>();
-        services.AddScoped<Registry.Core.Online.OnlineService>();
-        services.AddScoped<Registry.Core.Snapshots.SnapshotService>();
-        services.AddScoped<Registry.Core.Online.OnlineStoreService>();
+        services.AddSingleton<Registry.Core.Lineage.LineageService>();
+        services.AddSingleton<Registry.Core.Values.ValueService>();
+        services.AddSingleton<Registry.Core.Training.TrainingService>();
+        services.AddSingleton<Registry.Core.FeatureSets.FeatureSetService>();
+        services.AddSingleton<Registry.Core.Online.OnlineService>();
+        services.AddSingleton<Registry.Core.Snapshots.SnapshotService>();
+        services.AddSingleton<Registry.Core.Online.OnlineStoreService>();
         return services;
     }
 
