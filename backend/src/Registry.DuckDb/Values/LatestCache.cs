@@ -17,27 +17,49 @@ internal sealed class LatestCache
     private const int Capacity = 1_000_000;
 
     private readonly ConcurrentDictionary<string, long> _generations = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Feature, int Contract, string Entity), Entry> _entries = new();
+    private readonly ConcurrentDictionary<(string Feature, int Contract), Slot> _slots = new();
+    private int _entries;
+
+    /// <summary>
+    /// What was read of one (feature, contract) under one generation, by entity. One lookup finds a member's slot; a
+    /// vector of 100 entities then looks up entity ids only (a 100 × 50 vector hashed 10,000 strings with one level).
+    /// </summary>
+    internal sealed class Slot(long generation)
+    {
+        public long Generation { get; } = generation;
+        public ConcurrentDictionary<string, Entry> Entries { get; } = new(StringComparer.Ordinal);
+    }
 
     /// <summary>The stored row (null when the entity has no value) and its online form, made once.</summary>
-    private sealed record Entry(long Generation, ValueRow? Row, LatestValue? Value);
+    internal sealed record Entry(ValueRow? Row, LatestValue? Value);
 
     public long Generation(string feature) => _generations.GetValueOrDefault(feature);
 
-    public bool TryGet(string feature, int contract, string entity, long generation, out ValueRow? row, out LatestValue? value)
+    /// <summary>The slot of (feature, contract) for readers that saw <paramref name="generation"/>: the one kept, or a new one.</summary>
+    public Slot For(string feature, int contract, long generation)
     {
-        (row, value) = (null, null);
-        if (!_entries.TryGetValue((feature, contract, entity), out var entry) || entry.Generation != generation) return false;
-        (row, value) = (entry.Row, entry.Value);
-        return true;
+        var key = (feature, contract);
+        if (_slots.TryGetValue(key, out var held))
+        {
+            if (held.Generation == generation) return held;
+            // A reader that saw the generation before a commit, racing one that saw it after: the newer slot stays.
+            if (held.Generation > generation) return new Slot(generation);
+        }
+        var fresh = new Slot(generation);
+        _slots[key] = fresh;
+        return fresh;
     }
 
     /// <summary>Remembers what a read found; null when the entity has no value in that contract.</summary>
-    public LatestValue? Set(string feature, int contract, string entity, long generation, ValueRow? row)
+    public LatestValue? Set(Slot slot, string entity, ValueRow? row)
     {
-        if (_entries.Count >= Capacity) _entries.Clear();
+        if (Interlocked.Increment(ref _entries) > Capacity)
+        {
+            _slots.Clear();
+            Interlocked.Exchange(ref _entries, 0);
+        }
         LatestValue? value = row is null ? null : new LatestValue(row.EventTs, row.Value);
-        _entries[(feature, contract, entity)] = new Entry(generation, row, value);
+        slot.Entries[entity] = new Entry(row, value);
         return value;
     }
 

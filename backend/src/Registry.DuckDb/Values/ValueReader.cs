@@ -74,13 +74,13 @@ internal sealed class ValueReader(DuckDbDatabase db, StagingArea staging, ValueT
     /// </summary>
     public IReadOnlyList<ValueRow> Latest(ValueTable table, int contractMajor, IReadOnlyList<string> entityIds)
     {
-        var generation = latest.Generation(table.FeatureName);
+        var slot = latest.For(table.FeatureName, contractMajor, latest.Generation(table.FeatureName));
         var rows = new List<ValueRow>(entityIds.Count);
         List<string>? misses = null;
         foreach (var entity in entityIds)
         {
-            if (!latest.TryGet(table.FeatureName, contractMajor, entity, generation, out var cached, out _)) (misses ??= []).Add(entity);
-            else if (cached is not null) rows.Add(cached);
+            if (!slot.Entries.TryGetValue(entity, out var cached)) (misses ??= []).Add(entity);
+            else if (cached.Row is not null) rows.Add(cached.Row);
         }
         if (misses is null) return Sorted(rows);
         using var c = db.Rent();
@@ -95,7 +95,7 @@ internal sealed class ValueReader(DuckDbDatabase db, StagingArea staging, ValueT
         foreach (var entity in misses)
         {
             var row = found.GetValueOrDefault(entity);
-            latest.Set(table.FeatureName, contractMajor, entity, generation, row);
+            latest.Set(slot, entity, row);
             if (row is not null) rows.Add(row);
         }
         return Sorted(rows);
@@ -118,16 +118,16 @@ internal sealed class ValueReader(DuckDbDatabase db, StagingArea staging, ValueT
     public IReadOnlyList<LatestValue?[]> LatestVectors(IReadOnlyList<UpstreamInput> members, IReadOnlyList<string> entityIds, CancellationToken ct)
     {
         var vectors = new LatestValue?[entityIds.Count][];
-        var generations = new long[members.Count];
-        for (var i = 0; i < members.Count; i++) generations[i] = latest.Generation(members[i].FeatureName);
+        var slots = new LatestCache.Slot[members.Count];
+        for (var i = 0; i < members.Count; i++)
+            slots[i] = latest.For(members[i].FeatureName, members[i].ContractMajor, latest.Generation(members[i].FeatureName));
         List<string>?[]? misses = null;
         for (var e = 0; e < entityIds.Count; e++)
         {
             var vector = vectors[e] = new LatestValue?[members.Count];
             for (var i = 0; i < members.Count; i++)
             {
-                var m = members[i];
-                if (latest.TryGet(m.FeatureName, m.ContractMajor, entityIds[e], generations[i], out _, out var cached)) vector[i] = cached;
+                if (slots[i].Entries.TryGetValue(entityIds[e], out var cached)) vector[i] = cached.Value;
                 else ((misses ??= new List<string>?[members.Count])[i] ??= []).Add(entityIds[e]);
             }
         }
@@ -149,7 +149,7 @@ internal sealed class ValueReader(DuckDbDatabase db, StagingArea staging, ValueT
             }
             var values = read[i] = new Dictionary<string, LatestValue?>(StringComparer.Ordinal);
             foreach (var entity in missing)
-                values.TryAdd(entity, latest.Set(m.FeatureName, m.ContractMajor, entity, generations[i], found.GetValueOrDefault(entity)));
+                values.TryAdd(entity, latest.Set(slots[i], entity, found.GetValueOrDefault(entity)));
         }
         // Only the misses are filled in: a cached null (the entity has no value) and a read null are both absent.
         for (var e = 0; e < entityIds.Count; e++)
