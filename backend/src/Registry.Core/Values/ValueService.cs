@@ -105,8 +105,9 @@ public sealed class ValueService(IFeatureStore features, IVersionStore versions,
     /// <summary>
     /// The feature's current version, contract and table. The online path asks on every call, so the answer comes from
     /// memory (<see cref="ContractCache"/>): until the feature changes, or for a second when changes cannot be heard.
+    /// A ValueTask: from memory it completes at once, and a vector of 10 members no longer allocates 10 tasks for it.
     /// </summary>
-    public async Task<ValueScope> CurrentScopeAsync(string featureName, CancellationToken ct)
+    public async ValueTask<ValueScope> CurrentScopeAsync(string featureName, CancellationToken ct)
     {
         if (contracts.TryGet(featureName, out var scope)) return scope;
         var generation = contracts.Generation;
