@@ -227,6 +227,15 @@ public sealed class FeatureCatalogTests(RegistryApiFactory factory) : IClassFixt
         Assert.Equal(["ow_b"], await Down("ow_c"));
         Assert.Equal(["ow_b"], (await features.ListAsync(Query(owner: "ow_other"), ct)).Features.Single(f => f.FeatureName == "ow_c").DownstreamFeatures);
 
+        // Kept filters never stand for another filter: two tags are not one tag holding the separator (the API refuses NUL
+        // in a tag; the catalog must not depend on it).
+        var tagged = Request("ow_tags", "ow_team");
+        tagged.Tags = ["cw", "cx"];
+        await features.CreateAsync(tagged, caller, ct);
+        Assert.Equal(["ow_tags"], (await catalog.ListAsync(Query(tags: ["cw", "cx"]), ct))!.Value.Names);
+        Assert.Empty((await catalog.ListAsync(Query(tags: ["cw\0cx"]), ct))!.Value.Names);
+        Assert.Empty((await catalog.ListAsync(Query(tags: ["2:cw2:cx"]), ct))!.Value.Names);
+
         // And the answers came from memory: the catalog answers these very queries itself.
         Assert.NotNull(await catalog.ListAsync(Query(owner: "ow_other"), ct));
         Assert.NotNull(await catalog.WalkAsync("ow_c", 0, 1, ct));

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using Registry.Core.Lineage;
 
 namespace Registry.Core.Features;
@@ -113,7 +114,9 @@ public sealed class FeatureCatalog : IDisposable
 
             // Every name the filter matches, in order, is kept until the catalog next changes: pages of one filter
             // (and the same filter asked again) then cost a slice, not a walk of the owner's or type's index.
-            var key = new ListKey(query.FeatureType, query.Status, query.Owner ?? "", string.Join('\0', query.Tags));
+            // Each tag with its length before it: no two tag lists make the same key, whatever characters a tag holds.
+            var key = new ListKey(query.FeatureType, query.Status, query.Owner ?? "",
+                string.Concat(query.Tags.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Length}:{t}"))));
             if (!_lists.TryGetValue(key, out var matching))
             {
                 var found = new List<string>();
