@@ -16,7 +16,7 @@ internal static class DuckDbFaults
                                    // A statement after the invalidation is refused at prepare time, where DuckDB.NET gives no type.
                                    || d.Message.Contains("database has been invalidated", StringComparison.Ordinal));
 
-    public static StoreUnavailableException Translate(DuckDBException e) =>
+    public static StoreUnavailableException Translate(Exception e) =>
         new("The values database is unavailable.", "Its file cannot be read or written; an operator has to look (see /health/ready).", e);
 
     /// <summary>For <see cref="StoreOutages"/>: the outage as Core's error, or null.</summary>

@@ -31,10 +31,18 @@ public sealed class GroupedAsofTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
+    /// <summary>
+    /// Row budgets of the in-memory merge (ADR 0057): the default (every group merged), 0 (every group an ASOF join, ADR
+    /// 0043's plan) and a small one (groups cut by their rows, and the larger tables sent to the ASOF join, in one answer).
+    /// </summary>
     [Theory]
-    [InlineData(11, false)]
-    [InlineData(12, true)]
-    public async Task Answers_exactly_what_one_asof_join_per_feature_answers(int seed, bool withAsOf)
+    [InlineData(11, false, DuckDbTrainingStore.MergeRowBudget)]
+    [InlineData(12, true, DuckDbTrainingStore.MergeRowBudget)]
+    [InlineData(11, false, 0L)]
+    [InlineData(12, true, 0L)]
+    [InlineData(13, false, 60L)]
+    [InlineData(14, true, 60L)]
+    public async Task Answers_exactly_what_one_asof_join_per_feature_answers(int seed, bool withAsOf, long mergeRowBudget)
     {
         var random = new Random(seed);
         string[] entities = ["A", "B", "C", "D", "E"]; // E never has values
@@ -90,7 +98,7 @@ public sealed class GroupedAsofTests : IDisposable
             .ToList();
         DateTimeOffset? asOf = withAsOf ? new DateTimeOffset(ingestOne) : null;
 
-        var store = new DuckDbTrainingStore(_db, StagingArea.For(new ValueStoreOptions { Path = Path.Combine(_dir, "values.duckdb") }));
+        var store = new DuckDbTrainingStore(_db, StagingArea.For(new ValueStoreOptions { Path = Path.Combine(_dir, "values.duckdb") }), mergeRowBudget);
         var answer = new List<object?[]>();
         await foreach (var row in store.BuildAsync(new LabelSource.List(labels), features, asOf, CancellationToken.None)) answer.Add(row);
 

@@ -143,10 +143,10 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
     /// <summary>Every stored (entity_id, event_ts) of any member in [from, to), in the member's contract; duplicates kept.</summary>
     private static (string Sql, List<object?> Args) Keys(DuckDbSession c, SnapshotPlan plan, string? entityFilter)
     {
-        var existing = DuckDbTrainingStore.ExistingTables(c, plan.Features);
+        var existing = DuckDbTrainingStore.TableSizes(c);
         var parts = new List<string>();
         var args = new List<object?>();
-        foreach (var f in plan.Features.Where(f => existing.Contains(f.Table.QualifiedName)))
+        foreach (var f in plan.Features.Where(f => existing.ContainsKey(f.Table.QualifiedName)))
         {
             parts.Add($"SELECT entity_id, event_ts FROM {ValueSql.Target(f.Table)} WHERE contract_major = ? AND event_ts >= ? AND event_ts < ?" +
                       (entityFilter is null ? "" : $" AND {entityFilter}"));

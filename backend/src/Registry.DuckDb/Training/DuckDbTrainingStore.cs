@@ -10,10 +10,13 @@ using Registry.DuckDb.Values;
 namespace Registry.DuckDb.Training;
 
 /// <summary>
-/// Point-in-time joins in DuckDB: the labels go to a TEMP table; the features are joined in groups of one data type,
-/// each group as ONE ASOF LEFT JOIN on (entity_id, feature, ts ≥ event_ts) of the labels (one copy per feature of the
-/// group) against the group's rows a read would return (as of an instant, in one contract), turned back into one column
-/// per feature by a GROUP BY on the label (ADR 0043). Rows come back in the labels' order.
+/// Point-in-time joins: the labels go to a TEMP table; the features are joined in groups of one data type, each group's
+/// result a TEMP table of one column per feature in label order, and the answer is the labels positionally joined with
+/// them (ADR 0049). A group is joined in memory when its rows fit a budget (ADR 0057): its rows are read once, bucketed by
+/// (feature, entity) in time order and walked once per entity's labels in time order. Larger groups, or more labels than
+/// the merge takes, are one ASOF LEFT JOIN on (entity_id, feature, ts ≥ event_ts) of the labels (one copy per feature)
+/// against the group's rows a read would return, turned back into columns by a GROUP BY on the label (ADR 0043). Both
+/// answer exactly what one ASOF join per feature answers.
 /// </summary>
 public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) : ITrainingStore
 {
@@ -21,8 +24,24 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
     /// Features per ASOF join. Each ASOF join (and each per-feature window) costs DuckDB a partitioned sort whose fixed
     /// cost dwarfs 17,000 labels against 10,000 rows, so one join per feature spent most of a wide training set there;
     /// one join per group pays it once for 25. Larger groups measured slower (the labels are copied once per feature).
+    /// The in-memory merge uses the same bound, so one group's match table stays small.
     /// </summary>
     private const int GroupSize = 25;
+
+    /// <summary>Stored rows (DuckDB's estimate, before any filter) a merged group may hold: about 40 bytes each in memory.</summary>
+    internal const long MergeRowBudget = 2_000_000;
+
+    /// <summary>Labels the merge takes (24 bytes each in memory); more go to the ASOF join, which spills.</summary>
+    private const int MaxMergeLabels = 2_000_000;
+
+    /// <summary>Labels × features of one merged group: its match table is 4 bytes a cell.</summary>
+    private const long MaxMergeCells = 8_000_000;
+
+    private readonly long _mergeRowBudget = MergeRowBudget;
+
+    /// <summary>For tests: a row budget of 0 sends every group to the ASOF join.</summary>
+    internal DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging, long mergeRowBudget) : this(db, staging) =>
+        _mergeRowBudget = mergeRowBudget;
 
     public async IAsyncEnumerable<object?[]> BuildAsync(LabelSource labels, IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf,
         [EnumeratorCancellation] CancellationToken ct)
@@ -61,7 +80,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
     }
 
     private Task<Session> PrepareAsync(LabelSource labels, IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf, CancellationToken ct) =>
-        PrepareAsync(db, (session, token) => LoadLabelsAsync(session.Connection, session, labels, token), features, asOf, ct);
+        PrepareAsync(db, (session, token) => LoadLabelsAsync(session.Connection, session, labels, token), features, asOf, ct, _mergeRowBudget);
 
     /// <summary>
     /// Rents a connection, lets <paramref name="loadLabels"/> create the TEMP table <see cref="Session.Labels"/>
@@ -71,7 +90,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
     /// Snapshots build their labels in SQL and use the same join.
     /// </summary>
     internal static async Task<Session> PrepareAsync(DuckDbDatabase db, Func<Session, CancellationToken, Task> loadLabels,
-        IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf, CancellationToken ct)
+        IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf, CancellationToken ct, long mergeRowBudget = MergeRowBudget)
     {
         var c = db.Rent();
         var session = new Session(c, "labels_" + Guid.NewGuid().ToString("N"));
@@ -79,17 +98,29 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         {
             await loadLabels(session, ct);
             using var interrupt = ct.Register(c.Interrupt);
-            var existing = ExistingTables(c, features);
-            // One value column per group: its features share a data type. Feature i's column is v{i} of group groupOf[i].
-            var groups = Groups(features);
+            var sizes = TableSizes(c);
+            var labelCount = c.Scalar<long>($"SELECT count(*) FROM {ValueSql.Temp(session.Labels)}");
+            var groups = Groups(features, sizes, labelCount <= MaxMergeLabels ? labelCount : -1, mergeRowBudget);
             var groupOf = new int[features.Count];
+            Merge? merge = null;
             for (var g = 0; g < groups.Count; g++)
             {
-                foreach (var i in groups[g]) groupOf[i] = g;
+                ct.ThrowIfCancellationRequested();
+                var (members, merged) = groups[g];
+                foreach (var i in members) groupOf[i] = g;
                 var part = $"{session.Labels}_p{g}";
                 session.Temp.Add(part);
-                var (sql, args) = GroupSql(session.Labels, part, [.. groups[g].Select(i => (i, features[i]))], existing, asOf);
-                c.Execute(sql, [.. args]);
+                var group = members.Select(i => (i, features[i])).ToList();
+                if (merged && group.Any(m => sizes.ContainsKey(m.Item2.Table.QualifiedName)))
+                {
+                    merge ??= Merge.Start(session, (int)labelCount, ct);
+                    merge.Join(part, group, sizes, asOf);
+                }
+                else
+                {
+                    var (sql, args) = GroupSql(session.Labels, part, group, sizes, asOf);
+                    c.Execute(sql, [.. args]);
+                }
             }
             var columns = string.Join(", ", features.Select((f, i) => $"p{groupOf[i]}.{ValueSql.Q("v" + i)} AS {ValueSql.Q(f.FeatureName)}"));
             // The labels and every group's table hold one row per label in row_no order, so the i-th rows belong together:
@@ -107,12 +138,105 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         }
     }
 
-    /// <summary>The features' positions in groups of at most <see cref="GroupSize"/>, each of one data type, in request order.</summary>
-    private static List<List<int>> Groups(IReadOnlyList<PinnedFeature> features) =>
-        [.. Enumerable.Range(0, features.Count)
-            .GroupBy(i => features[i].Table.DataType)
-            .SelectMany(byType => byType.Chunk(GroupSize).Select(chunk => chunk.ToList()))
-            .OrderBy(chunk => chunk[0])];
+    /// <summary>
+    /// The features' positions in groups of one data type, in request order of their first member. With
+    /// <paramref name="labelCount"/> ≥ 0 (the merge takes that many labels), features whose table fits the row budget
+    /// are merged in groups of at most <see cref="GroupSize"/> features, <paramref name="rowBudget"/> stored rows and
+    /// <see cref="MaxMergeCells"/> cells; the others go to the ASOF join in groups of <see cref="GroupSize"/>.
+    /// </summary>
+    private static List<(List<int> Members, bool Merged)> Groups(IReadOnlyList<PinnedFeature> features, Dictionary<string, long> sizes,
+        long labelCount, long rowBudget)
+    {
+        var groups = new List<(List<int>, bool)>();
+        foreach (var byType in Enumerable.Range(0, features.Count).GroupBy(i => features[i].Table.DataType))
+        {
+            var joined = new List<int>();
+            var merged = new List<int>();
+            long rows = 0;
+            foreach (var i in byType)
+            {
+                var size = sizes.GetValueOrDefault(features[i].Table.QualifiedName);
+                if (labelCount < 0 || size > rowBudget)
+                {
+                    joined.Add(i);
+                    continue;
+                }
+                if (merged.Count == GroupSize || rows + size > rowBudget || (merged.Count + 1) * labelCount > MaxMergeCells)
+                {
+                    groups.Add((merged, true));
+                    merged = [];
+                    rows = 0;
+                }
+                merged.Add(i);
+                rows += size;
+            }
+            if (merged.Count > 0) groups.Add((merged, true));
+            groups.AddRange(joined.Chunk(GroupSize).Select(chunk => (chunk.ToList(), false)));
+        }
+        return [.. groups.OrderBy(g => g.Item1[0])];
+    }
+
+    /// <summary>
+    /// The in-memory join of one session (ADR 0057): the labels numbered by entity and indexed once, then per group its
+    /// rows read once through DuckDB's C API, matched per feature and appended to the group's table a chunk at a time.
+    /// </summary>
+    private sealed class Merge(Session session, LabelIndex labels, string entities, CancellationToken ct)
+    {
+        private readonly GroupRows _rows = new();
+        private readonly int[][] _matches = new int[GroupSize][];
+
+        public static Merge Start(Session session, int labelCount, CancellationToken ct)
+        {
+            var c = session.Connection;
+            var entities = session.Labels + "_e";
+            session.Temp.Add(entities);
+            var labels = ValueSql.Temp(session.Labels);
+            c.Execute($"""
+                CREATE TEMP TABLE {ValueSql.Q(entities)} AS
+                SELECT entity_id, CAST(row_number() OVER () - 1 AS INTEGER) AS code FROM (SELECT DISTINCT entity_id FROM {labels})
+                """);
+            var count = c.Scalar<long>($"SELECT count(*) FROM {ValueSql.Temp(entities)}");
+            var index = LabelIndex.Read(c,
+                $"SELECT e.code, epoch_us(l.ts) FROM {labels} l JOIN {ValueSql.Temp(entities)} e USING (entity_id) ORDER BY l.row_no",
+                labelCount, (int)count, ct);
+            return new Merge(session, index, entities, ct);
+        }
+
+        public void Join(string part, List<(int Index, PinnedFeature Feature)> group, Dictionary<string, long> sizes, DateTimeOffset? asOf)
+        {
+            var c = session.Connection;
+            var type = group[0].Feature.Table.DataType;
+            var args = new List<long>();
+            var branches = new List<string>();
+            for (var k = 0; k < group.Count; k++)
+            {
+                var f = group[k].Feature;
+                if (!sizes.ContainsKey(f.Table.QualifiedName)) continue;
+                branches.Add($"SELECT {k.ToString(CultureInfo.InvariantCulture)} AS k, entity_id, event_ts, value, ingested_at FROM {ValueSql.Target(f.Table)} " +
+                             $"WHERE contract_major = CAST(? AS INTEGER){(asOf is null ? "" : " AND ingested_at <= make_timestamp(?)")}");
+                args.Add(f.ContractMajor);
+                // The instant as DuckDB.NET binds it elsewhere: its UTC time, to the microsecond (ingest times are whole microseconds).
+                if (asOf is { } a) args.Add((a.UtcTicks - DateTime.UnixEpoch.Ticks) / 10);
+            }
+            var entityCount = labels.Entities.ToString(CultureInfo.InvariantCulture);
+            using (var r = NativeResult.Run(c, $"""
+                SELECT CAST(v.k AS BIGINT) * {entityCount} + e.code, epoch_us(v.event_ts), epoch_us(v.ingested_at), v.value
+                FROM ({string.Join(" UNION ALL ", branches)}) v JOIN {ValueSql.Temp(entities)} e USING (entity_id)
+                """, ct, [.. args]))
+                _rows.Read(r, type, group.Count, labels.Entities);
+            for (var k = 0; k < group.Count; k++)
+            {
+                var match = _matches[k] ??= new int[labels.Count];
+                _rows.Match(labels, k, group[k].Feature.MaxStalenessMicros, match);
+            }
+            var columns = string.Join(", ", group.Select(m => $"{ValueSql.Q("v" + m.Index)} {ValueSql.ColumnType(type)}"));
+            c.Execute($"CREATE TEMP TABLE {ValueSql.Q(part)} ({columns})");
+            using var writer = new GroupColumnsWriter(c, part, type, group.Count);
+            for (var from = 0; from < labels.Count; from += GroupColumnsWriter.Capacity)
+                writer.Append(_rows, _matches, from, Math.Min(GroupColumnsWriter.Capacity, labels.Count - from));
+            writer.Close();
+        }
+    }
 
     /// <summary>
     /// One group's values for every label, as a TEMP table (row_no, v{i} per feature i) in row_no order. The group's
@@ -123,7 +247,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
     /// turns k back into columns.
     /// </summary>
     private static (string Sql, List<object?> Args) GroupSql(string labels, string part, List<(int Index, PinnedFeature Feature)> group,
-        HashSet<string> existing, DateTimeOffset? asOf)
+        Dictionary<string, long> existing, DateTimeOffset? asOf)
     {
         var args = new List<object?>();
         var type = ValueSql.ColumnType(group[0].Feature.Table.DataType);
@@ -134,7 +258,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             var (index, f) = group[k];
             var column = ValueSql.Q("v" + index);
             var kText = k.ToString(CultureInfo.InvariantCulture);
-            if (existing.Contains(f.Table.QualifiedName))
+            if (existing.ContainsKey(f.Table.QualifiedName))
             {
                 branches.Add($"SELECT {kText} AS k, entity_id, event_ts, value, ingested_at FROM {ValueSql.Target(f.Table)} WHERE contract_major = ?" +
                              (asOf is null ? "" : " AND ingested_at <= ?"));
@@ -167,12 +291,12 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             """, args);
     }
 
-    /// <summary>Which value tables exist: a feature without values has none yet.</summary>
-    internal static HashSet<string> ExistingTables(DuckDbSession c, IReadOnlyList<PinnedFeature> features)
+    /// <summary>Which value tables exist (a feature without values has none yet), with DuckDB's estimate of their rows.</summary>
+    internal static Dictionary<string, long> TableSizes(DuckDbSession c)
     {
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        using var r = c.Query("SELECT schema_name || '.' || table_name FROM duckdb_tables()");
-        while (r.Read()) found.Add(r.GetString(0));
+        var found = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var r = c.Query("SELECT schema_name || '.' || table_name, estimated_size FROM duckdb_tables()");
+        while (r.Read()) found[r.GetString(0)] = r.IsDBNull(1) ? 0 : r.GetInt64(1);
         return found;
     }
 
