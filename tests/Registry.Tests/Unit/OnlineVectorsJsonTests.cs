@@ -126,4 +126,35 @@ public sealed class OnlineVectorsJsonTests
         Assert.ThrowsAny<ArgumentException>(() => JsonSerializer.SerializeToUtf8Bytes(Mapper.Map<OnlineVectorsResponse>(answer), Json));
         Assert.ThrowsAny<ArgumentException>(() => JsonSerializer.SerializeToUtf8Bytes(new OnlineVectorsAnswer(answer), Json));
     }
+
+    /// <summary>
+    /// Writers are reused across answers of one member list (a set version's plan hands out one list): answers written one
+    /// after another, after a refused value, and from several threads at once must each be the documented model's bytes.
+    /// </summary>
+    [Fact]
+    public async Task Answers_of_one_member_list_written_in_turn_and_at_once_are_each_the_documented_bytes()
+    {
+        var members = Enumerable.Range(0, 12).Select(i => new OnlineMember(i % 4 == 3 ? $"odd<{i}>" : $"m_{i}", "1.0.0", 1)).ToList();
+        OnlineVectors Answer(int seed)
+        {
+            var random = new Random(seed);
+            var vectors = Enumerable.Range(0, 1 + seed % 4).Select(e => new OnlineVector($"E{seed}_{e}",
+                members.Select(_ => random.Next(3) == 0 ? (OnlineValue?)null : Value(random)).ToArray())).ToList();
+            return new OnlineVectors("reuse", "1.0.0", members, seed % 2 == 0 ? null : Guid.NewGuid(), T0.AddSeconds(seed), vectors);
+        }
+        void Check(OnlineVectors answer) => Assert.Equal(
+            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(Mapper.Map<OnlineVectorsResponse>(answer), Json)),
+            Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(new OnlineVectorsAnswer(answer), Json)));
+
+        for (var seed = 0; seed < 20; seed++) Check(Answer(seed));
+        // A write refused half-way (a NaN after a string) returns its writer; the next answer must not carry any of it.
+        var refused = new OnlineVectors("reuse", "1.0.0", members, null, T0, [new OnlineVector("E", [.. members.Select((_, i) =>
+            (OnlineValue?)(i == 5 ? new OnlineValue(double.NaN, double.NaN, T0, 0) : new OnlineValue("text", "text", T0, 1)))])]);
+        Assert.ThrowsAny<ArgumentException>(() => JsonSerializer.SerializeToUtf8Bytes(new OnlineVectorsAnswer(refused), Json));
+        Check(Answer(21));
+        await Task.WhenAll(Enumerable.Range(100, 8).Select(t => Task.Run(() =>
+        {
+            for (var seed = t * 50; seed < t * 50 + 50; seed++) Check(Answer(seed));
+        })));
+    }
 }

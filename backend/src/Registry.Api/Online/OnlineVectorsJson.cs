@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
@@ -54,7 +56,7 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
     {
         var v = value.Vectors;
         WriteHead(writer, v);
-        using var vector = new VectorWriter(v.Members, options);
+        using var vector = VectorWriter.Rent(v.Members, options);
         foreach (var e in v.Vectors) writer.WriteRawValue(vector.Write(e), skipInputValidation: true);
         writer.WriteEndArray();
         writer.WriteEndObject();
@@ -69,7 +71,7 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
     {
         using (var head = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true }))
             WriteHead(head, v); // ends inside "vectors":[ (validation is off, the rest is written below)
-        using var vector = new VectorWriter(v.Members, options);
+        using var vector = VectorWriter.Rent(v.Members, options);
         var pending = 0;
         for (var i = 0; i < v.Vectors.Count; i++)
         {
@@ -141,51 +143,97 @@ public sealed class OnlineVectorsJsonConverter : AnswerJsonConverter<OnlineVecto
         private readonly byte[] _number = new byte[ValueSlot];
         private readonly OnlineValue?[] _row;
 
-        public VectorWriter(IReadOnlyList<OnlineMember> members, JsonSerializerOptions options)
+        private readonly Names? _pool;
+
+        private VectorWriter(Names names, int members, JsonSerializerOptions options, bool pooled)
         {
             _options = options;
-            (_properties, _strings) = Names.Of(members, options);
-            _out = new ArrayBufferWriter<byte>(Math.Max(256, members.Count * 160)); // about one entity's vector
+            _properties = names.Properties;
+            _strings = names.Strings;
+            _pool = pooled ? names : null;
+            _out = new ArrayBufferWriter<byte>(Math.Max(256, members * 160)); // about one entity's vector
             _values = new Utf8JsonWriter(_out, new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true });
-            _formatted = new byte[members.Count * ValueSlot];
-            _formattedLengths = new int[members.Count];
-            _instants = new byte[members.Count * InstantSlot];
-            _instantLengths = new int[members.Count];
-            _instantTicks = new long[members.Count];
-            _row = new OnlineValue?[members.Count];
+            _formatted = new byte[members * ValueSlot];
+            _formattedLengths = new int[members];
+            _instants = new byte[members * InstantSlot];
+            _instantLengths = new int[members];
+            _instantTicks = new long[members];
+            _row = new OnlineValue?[members];
         }
 
-        public void Dispose() => _values.Dispose();
+        /// <summary>
+        /// A writer for this member list: an idle one of the same list when there is one. Its buffers (about 3 KB for ten
+        /// members) were most of what a one-entity answer allocated; the cached instants stay valid, being keyed by ticks.
+        /// </summary>
+        public static VectorWriter Rent(IReadOnlyList<OnlineMember> members, JsonSerializerOptions options)
+        {
+            var (names, kept) = Names.Of(members, options);
+            if (kept && names.TryTake(out var idle))
+            {
+                idle._values.Reset(); // a write that threw may have left it mid-value
+                return idle;
+            }
+            return new VectorWriter(names, members.Count, options, pooled: kept);
+        }
+
+        public void Dispose()
+        {
+            if (_pool is not null && _pool.TryKeep(this)) return;
+            _values.Dispose();
+        }
 
         /// <summary>
         /// Members' names as JSON, kept with the plan's member list: a set version's members never change and the plan
-        /// cache hands out one list per version, so they are encoded once, not on every request.
+        /// cache hands out one list per version, so they are encoded once, not on every request. Idle writers of the list
+        /// wait here, at most <see cref="MaxIdle"/>.
         /// </summary>
         private sealed class Names
         {
+            private const int MaxIdle = 16;
             private static readonly ConditionalWeakTable<IReadOnlyList<OnlineMember>, Names> Encoded = [];
             private readonly JavaScriptEncoder? _encoder;
-            private readonly byte[][] _properties;
-            private readonly byte[][] _strings;
+            private readonly ConcurrentQueue<VectorWriter> _idle = new();
+            private int _idleCount;
 
             private Names(IReadOnlyList<OnlineMember> members, JavaScriptEncoder? encoder)
             {
                 _encoder = encoder;
-                _properties = new byte[members.Count][];
-                _strings = new byte[members.Count][];
+                Properties = new byte[members.Count][];
+                Strings = new byte[members.Count][];
                 for (var i = 0; i < members.Count; i++)
                 {
                     var name = JsonEncodedText.Encode(members[i].FeatureName, encoder).EncodedUtf8Bytes;
-                    _strings[i] = [(byte)'"', .. name, (byte)'"'];
-                    _properties[i] = [(byte)'"', .. name, (byte)'"', (byte)':'];
+                    Strings[i] = [(byte)'"', .. name, (byte)'"'];
+                    Properties[i] = [(byte)'"', .. name, (byte)'"', (byte)':'];
                 }
             }
 
-            public static (byte[][] Properties, byte[][] Strings) Of(IReadOnlyList<OnlineMember> members, JsonSerializerOptions options)
+            public byte[][] Properties { get; }
+            public byte[][] Strings { get; }
+
+            /// <summary>The list's names, and whether they are the kept ones (other options: made for this answer only).</summary>
+            public static (Names Names, bool Kept) Of(IReadOnlyList<OnlineMember> members, JsonSerializerOptions options)
             {
                 var names = Encoded.GetValue(members, m => new Names(m, options.Encoder));
-                if (!ReferenceEquals(names._encoder, options.Encoder)) names = new Names(members, options.Encoder); // other options: not kept
-                return (names._properties, names._strings);
+                return ReferenceEquals(names._encoder, options.Encoder) ? (names, true) : (new Names(members, options.Encoder), false);
+            }
+
+            public bool TryTake([NotNullWhen(true)] out VectorWriter? writer)
+            {
+                if (!_idle.TryDequeue(out writer)) return false;
+                Interlocked.Decrement(ref _idleCount);
+                return true;
+            }
+
+            public bool TryKeep(VectorWriter writer)
+            {
+                if (Interlocked.Increment(ref _idleCount) > MaxIdle)
+                {
+                    Interlocked.Decrement(ref _idleCount);
+                    return false;
+                }
+                _idle.Enqueue(writer);
+                return true;
             }
         }
 
