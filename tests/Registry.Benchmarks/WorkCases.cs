@@ -109,11 +109,11 @@ internal static class WorkCases
             var (rawSeconds, nonNull) = RawAsof(rawPath, features.Count, labels);
             rawNonNull = nonNull;
             api.ResetPeak();
-            var (jsonSeconds, answer) = await PostAsync(client, "api/v1/training-sets", jsonBody, "application/json", ct);
+            var (jsonSeconds, answer) = await PostAsync(client, "api/v1/training-sets", jsonBody, "application/json", ct, api);
             jsonPeak = Math.Max(jsonPeak, api.PeakBytes);
             if (r == 0) apiNonNull = CountNonNull(answer, labels.Count, features);
             api.ResetPeak();
-            var (uploadSeconds, _) = await PostAsync(client, uploadUrl, labelsParquet, Parquet, ct);
+            var (uploadSeconds, _) = await PostAsync(client, uploadUrl, labelsParquet, Parquet, ct, api);
             uploadPeak = Math.Max(uploadPeak, api.PeakBytes);
             Harness.Log(Invariant($"training set {round}: raw ASOF {rawSeconds:F2} s, API JSON {jsonSeconds:F2} s, API upload → Parquet {uploadSeconds:F2} s"));
             if (r == 0) continue;
@@ -143,7 +143,7 @@ internal static class WorkCases
         var feastBody = TrainingBody(feastFeatures, feastLabels);
         Harness.Log($"Feast #3003 shape: {feastLabels.Count:N0} rows × {feastFeatures.Count:N0} features");
         api.ResetPeak();
-        var (feastSeconds, feastAnswer) = await PostAsync(client, "api/v1/training-sets?format=parquet", feastBody, "application/json", ct);
+        var (feastSeconds, feastAnswer) = await PostAsync(client, "api/v1/training-sets?format=parquet", feastBody, "application/json", ct, api);
         var feastPeak = api.PeakBytes;
         CheckParquet(feastAnswer, feastLabels.Count, feastFeatures.Count + 2, folder);
         Harness.Log(Invariant($"Feast shape, Parquet: {feastSeconds:F1} s, API peak {feastPeak / 1048576.0:N0} MiB"));
@@ -151,7 +151,7 @@ internal static class WorkCases
             $"`POST /api/v1/training-sets?format=parquet`, {feastLabels.Count:N0} `rows` × {feastFeatures.Count:N0} features; answer {Mib(feastAnswer.LongLength)}",
             feastLabels.Count, [feastSeconds], feastPeak);
         api.ResetPeak();
-        var (jsonSeconds2, jsonAnswer) = await PostAsync(client, "api/v1/training-sets", feastBody, "application/json", ct);
+        var (jsonSeconds2, jsonAnswer) = await PostAsync(client, "api/v1/training-sets", feastBody, "application/json", ct, api);
         var feastJson = new TimedCase("feast_json", "Feast #3003 shape, JSON out (information)",
             $"the same request answered as JSON; {Mib(jsonAnswer.LongLength)}", feastLabels.Count, [jsonSeconds2], api.PeakBytes);
         Harness.Log(Invariant($"Feast shape, JSON: {jsonSeconds2:F1} s, API peak {feastJson.PeakBytes / 1048576.0:N0} MiB"));
@@ -309,7 +309,8 @@ internal static class WorkCases
     }
 
     /// <summary>Times one POST from the first byte sent to the last byte of the answer.</summary>
-    private static async Task<(double Seconds, byte[] Answer)> PostAsync(HttpClient client, string url, byte[] body, string contentType, CancellationToken ct)
+    private static async Task<(double Seconds, byte[] Answer)> PostAsync(HttpClient client, string url, byte[] body, string contentType, CancellationToken ct,
+        ApiProcess? api = null)
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
@@ -319,7 +320,8 @@ internal static class WorkCases
         var answer = await response.Content.ReadAsByteArrayAsync(ct);
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         if (!response.IsSuccessStatusCode)
-            throw new InvalidOperationException($"POST {url} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(answer.AsSpan(0, Math.Min(answer.Length, 2000)))}");
+            throw new InvalidOperationException($"POST {url} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(answer.AsSpan(0, Math.Min(answer.Length, 2000)))}" +
+                (api is null ? "" : $"\nThe API's last lines:\n{api.Tail()}"));
         return (seconds, answer);
     }
 

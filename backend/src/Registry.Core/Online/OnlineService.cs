@@ -37,16 +37,17 @@ public sealed class OnlineService(
         var plan = await PlanAsync(featureSetName, version, ct);
         var scalers = normalizedWith is { } id ? await ScalersAsync(plan, id, ct) : null;
 
-        var inputs = new List<UpstreamInput>(plan.Members.Count);
-        var changed = new List<ChangedMember>();
-        foreach (var member in plan.Members)
+        var inputs = new UpstreamInput[plan.Members.Count];
+        List<ChangedMember>? changed = null;
+        for (var i = 0; i < inputs.Length; i++)
         {
+            var member = plan.Members[i];
             var current = await values.CurrentScopeAsync(member.FeatureName, ct);
             if (current.ContractMajor != member.ContractMajor)
-                changed.Add(new ChangedMember(member.FeatureName, member.FeatureVersion, member.ContractMajor, current.FeatureVersion, current.ContractMajor));
-            inputs.Add(member.Input(current));
+                (changed ??= []).Add(new ChangedMember(member.FeatureName, member.FeatureVersion, member.ContractMajor, current.FeatureVersion, current.ContractMajor));
+            inputs[i] = member.Input(current);
         }
-        if (changed.Count > 0)
+        if (changed is not null)
             throw new ConflictException("Members changed contract.",
                 $"{string.Join(", ", changed.Select(c => $"{c.FeatureName} ({c.PinnedVersion} → {c.CurrentVersion})"))} had a breaking change since " +
                 $"{plan.FeatureSetName} {plan.FeatureSetVersion} was published; publish a new version of the set (and retrain) to serve them.")
@@ -54,7 +55,8 @@ public sealed class OnlineService(
                 Extensions = new Dictionary<string, object?> { ["changed_members"] = changed },
             };
 
-        var distinct = entityIds.Distinct(StringComparer.Ordinal).ToList();
+        // Most calls ask for one entity: no set to build for it.
+        IReadOnlyList<string> distinct = entityIds.Count == 1 ? entityIds : entityIds.Distinct(StringComparer.Ordinal).ToList();
         var latest = await store.LatestVectorsAsync(inputs, distinct, ct);
         var now = clock.Now();
         var byName = scalers?.ToDictionary(s => s.FeatureName, StringComparer.Ordinal);
