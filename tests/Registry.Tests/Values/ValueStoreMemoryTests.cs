@@ -58,5 +58,5 @@ public sealed class ValueStoreMemoryTests : IClassFixture<RegistryApiFactory>
     }
 
     [Fact]
-    public void The_default_memory_limit_is_one_gigabyte() => Assert.Equal("1GB", new ValueStoreOptions().MemoryLimit);
+    public void The_default_memory_limit_is_two_gigabytes() => Assert.Equal("2GB", new ValueStoreOptions().MemoryLimit);
 }

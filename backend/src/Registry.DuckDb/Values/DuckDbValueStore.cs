@@ -114,7 +114,7 @@ public sealed class ValueStoreOptions
     /// </summary>
     public string MemoryLimit { get; set; } = DefaultMemoryLimit;
 
-    public const string DefaultMemoryLimit = "1GB";
+    public const string DefaultMemoryLimit = "2GB";
 
     /// <summary>DuckDB's threads: how many cores one query may use; null for DuckDB's default (every core).</summary>
     public int? Threads { get; set; }
