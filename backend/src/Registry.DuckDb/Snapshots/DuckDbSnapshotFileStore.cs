@@ -64,7 +64,7 @@ public sealed class DuckDbSnapshotFileStore(DuckDbDatabase db, SnapshotStoreOpti
                     COPY (SELECT * FROM {ValueSql.Temp(rows)}
                           WHERE ts >= make_timestamp({start}::BIGINT) AND ts < make_timestamp({start + MicrosPerDay}::BIGINT)
                           ORDER BY ts, entity_id)
-                    TO {DuckDbSession.Literal(file)} (FORMAT parquet)
+                    TO {DuckDbSession.Literal(file)} ({DuckDbTrainingStore.ParquetOptions(plan.Features.Count + 2)})
                     """);
                 files.Add(await DescribeAsync(file, $"{plan.FeatureSetName}/{plan.Timeframe}/{name}", dayRows, ct));
             }

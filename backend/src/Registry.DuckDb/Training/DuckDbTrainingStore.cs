@@ -72,12 +72,21 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         try
         {
             await using (var session = await PrepareAsync(labels, features, asOf, ct))
-                session.Connection.Execute($"COPY ({session.FinalSelect}) TO {DuckDbSession.Literal(file)} (FORMAT parquet)");
+                session.Connection.Execute($"COPY ({session.FinalSelect}) TO {DuckDbSession.Literal(file)} ({ParquetOptions(features.Count + 2)})");
             await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             await fs.CopyToAsync(output, 1 << 16, ct);
         }
         finally { File.Delete(file); }
     }
+
+    /// <summary>
+    /// COPY options for a Parquet file of <paramref name="columns"/> columns. DuckDB's writer holds a whole row group
+    /// (122,880 rows by default) in memory; for a wide training set that is every row of 1,002 columns. Row groups of
+    /// about 2 M cells (2,048 rows at 1,000 columns) took 1.5 s instead of 2.6 s for the Feast #3003 shape's write, and
+    /// 160 MiB less at the process's peak (ADR 0057). Narrow files keep the default.
+    /// </summary>
+    internal static string ParquetOptions(int columns) =>
+        $"FORMAT parquet, ROW_GROUP_SIZE {Math.Clamp(2_000_000 / Math.Max(1, columns), 2_048, 122_880).ToString(CultureInfo.InvariantCulture)}";
 
     private Task<Session> PrepareAsync(LabelSource labels, IReadOnlyList<PinnedFeature> features, DateTimeOffset? asOf, CancellationToken ct) =>
         PrepareAsync(db, (session, token) => LoadLabelsAsync(session.Connection, session, labels, token), features, asOf, ct, _mergeRowBudget);
