@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
@@ -40,7 +39,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         var presented = Presented(Request);
         if (presented is null) return AuthenticateResult.NoResult();
-        if (Options.BootstrapHash is { } bootstrap && CryptographicOperations.FixedTimeEquals(ApiKeySecrets.Hash(presented), bootstrap))
+        if (Options.BootstrapHash is { } bootstrap && ApiKeySecrets.Matches(presented, bootstrap))
             return Success(BootstrapPrincipal);
 
         var (check, key) = await keys.AuthenticateAsync(presented, Context.RequestAborted);

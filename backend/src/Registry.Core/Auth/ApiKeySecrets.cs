@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -21,8 +22,27 @@ public static partial class ApiKeySecrets
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
-    /// <summary>Constant time, so that the time of a comparison says nothing about how much of a hash matched.</summary>
-    public static bool Matches(string key, byte[] storedHash) => CryptographicOperations.FixedTimeEquals(Hash(key), storedHash);
+    /// <summary>
+    /// Constant time, so that the time of a comparison says nothing about how much of a hash matched. Hashed on the stack
+    /// (every request asks this; a key is under 100 bytes, anything longer is encoded into a rented buffer).
+    /// </summary>
+    public static bool Matches(string key, byte[] storedHash)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        var max = Encoding.UTF8.GetMaxByteCount(key.Length);
+        var rented = max > 256 ? ArrayPool<byte>.Shared.Rent(max) : null;
+        try
+        {
+            Span<byte> utf8 = rented is null ? stackalloc byte[256] : rented;
+            var length = Encoding.UTF8.GetBytes(key, utf8);
+            SHA256.HashData(utf8[..length], hash);
+            return CryptographicOperations.FixedTimeEquals(hash, storedHash);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     /// <summary>The key id of a well-formed key; false for anything else (which then cannot be a stored key).</summary>
     public static bool TryParseId(string key, out string keyId)
