@@ -45,7 +45,9 @@ public sealed class GroupedAsofTests : IDisposable
     public async Task Answers_exactly_what_one_asof_join_per_feature_answers(int seed, bool withAsOf, long mergeRowBudget)
     {
         var random = new Random(seed);
-        string[] entities = ["A", "B", "C", "D", "E"]; // E never has values
+        // E never has values. "a" is A's case twin (entities are numbered case-sensitively), and two ids carry SQL and
+        // escapes: the merge numbers entities in a TEMP table and joins on it, never splicing an id into its SQL.
+        string[] entities = ["A", "a", "C'); DROP TABLE temp.main.labels; --", "D\"ü\\\t'", "E"];
         var ingestOne = T0.AddDays(60);
         var ingestTwo = ingestOne.AddHours(1);
         var features = new List<PinnedFeature>();
