@@ -11,10 +11,13 @@ namespace Registry.DuckDb;
 /// </summary>
 internal static class DuckDbFaults
 {
-    public static bool IsOutage(Exception e) =>
-        e is DuckDBException d && (d.ErrorType is DuckDBErrorType.Io or DuckDBErrorType.Fatal
-                                   // A statement after the invalidation is refused at prepare time, where DuckDB.NET gives no type.
-                                   || d.Message.Contains("database has been invalidated", StringComparison.Ordinal));
+    public static bool IsOutage(Exception e) => e is DuckDBException d && IsOutage(d.ErrorType, d.Message);
+
+    /// <summary>The same test on an error read from DuckDB's C API (a <see cref="NativeResult"/>).</summary>
+    public static bool IsOutage(DuckDBErrorType type, string message) =>
+        type is DuckDBErrorType.Io or DuckDBErrorType.Fatal
+        // A statement after the invalidation is refused at prepare time, where DuckDB.NET gives no type.
+        || message.Contains("database has been invalidated", StringComparison.Ordinal);
 
     public static StoreUnavailableException Translate(Exception e) =>
         new("The values database is unavailable.", "Its file cannot be read or written; an operator has to look (see /health/ready).", e);

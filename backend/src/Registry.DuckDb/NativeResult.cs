@@ -94,8 +94,7 @@ internal sealed unsafe class NativeResult : IDisposable
 
     private static Exception Failure(string message, DuckDBErrorType type, CancellationToken ct)
     {
-        if (type is DuckDBErrorType.Io or DuckDBErrorType.Fatal || message.Contains("database has been invalidated", StringComparison.Ordinal))
-            return DuckDbFaults.Translate(new InvalidOperationException(message));
+        if (DuckDbFaults.IsOutage(type, message)) return DuckDbFaults.Translate(new InvalidOperationException(message));
         if (ct.IsCancellationRequested) return new OperationCanceledException(ct);
         return new InvalidOperationException($"DuckDB: {message}");
     }

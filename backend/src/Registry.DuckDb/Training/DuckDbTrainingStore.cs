@@ -128,7 +128,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
                 else
                 {
                     var (sql, args) = GroupSql(session.Labels, part, group, sizes, asOf);
-                    c.Execute(sql, [.. args]);
+                    c.Execute(sql, [.. args.Cast<object?>()]);
                 }
             }
             var columns = string.Join(", ", features.Select((f, i) => $"p{groupOf[i]}.{ValueSql.Q("v" + i)} AS {ValueSql.Q(f.FeatureName)}"));
@@ -215,22 +215,11 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         {
             var c = session.Connection;
             var type = group[0].Feature.Table.DataType;
-            var args = new List<long>();
-            var branches = new List<string>();
-            for (var k = 0; k < group.Count; k++)
-            {
-                var f = group[k].Feature;
-                if (!sizes.ContainsKey(f.Table.QualifiedName)) continue;
-                branches.Add($"SELECT {k.ToString(CultureInfo.InvariantCulture)} AS k, entity_id, event_ts, value, ingested_at FROM {ValueSql.Target(f.Table)} " +
-                             $"WHERE contract_major = CAST(? AS INTEGER){(asOf is null ? "" : " AND ingested_at <= make_timestamp(?)")}");
-                args.Add(f.ContractMajor);
-                // The instant as DuckDB.NET binds it elsewhere: its UTC time, to the microsecond (ingest times are whole microseconds).
-                if (asOf is { } a) args.Add((a.UtcTicks - DateTime.UnixEpoch.Ticks) / 10);
-            }
+            var (stored, args) = StoredRows(group, sizes, asOf);
             var entityCount = labels.Entities.ToString(CultureInfo.InvariantCulture);
             using (var r = NativeResult.Run(c, $"""
                 SELECT CAST(v.k AS BIGINT) * {entityCount} + e.code, epoch_us(v.event_ts), epoch_us(v.ingested_at), v.value
-                FROM ({string.Join(" UNION ALL ", branches)}) v JOIN {ValueSql.Temp(entities)} e USING (entity_id)
+                FROM ({stored}) v JOIN {ValueSql.Temp(entities)} e USING (entity_id)
                 """, ct, [.. args]))
                 _rows.Read(r, type, group.Count, labels.Entities);
             for (var k = 0; k < group.Count; k++)
@@ -255,32 +244,24 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
     /// with the latest event time at or before ts: exactly what a per-feature ASOF join finds. The GROUP BY on the label
     /// turns k back into columns.
     /// </summary>
-    private static (string Sql, List<object?> Args) GroupSql(string labels, string part, List<(int Index, PinnedFeature Feature)> group,
+    private static (string Sql, List<long> Args) GroupSql(string labels, string part, List<(int Index, PinnedFeature Feature)> group,
         Dictionary<string, long> existing, DateTimeOffset? asOf)
     {
-        var args = new List<object?>();
         var type = ValueSql.ColumnType(group[0].Feature.Table.DataType);
-        var branches = new List<string>();
+        var (stored, args) = StoredRows(group, existing, asOf);
         var select = new StringBuilder("l.row_no");
         for (var k = 0; k < group.Count; k++)
         {
             var (index, f) = group[k];
             var column = ValueSql.Q("v" + index);
             var kText = k.ToString(CultureInfo.InvariantCulture);
-            if (existing.ContainsKey(f.Table.QualifiedName))
-            {
-                branches.Add($"SELECT {kText} AS k, entity_id, event_ts, value, ingested_at FROM {ValueSql.Target(f.Table)} WHERE contract_major = ?" +
-                             (asOf is null ? "" : " AND ingested_at <= ?"));
-                args.Add(f.ContractMajor);
-                if (asOf is { } a) args.Add(a);
-            }
             var value = f.MaxStalenessMicros is { } limit
                 ? $"CASE WHEN epoch_us(l.ts) - epoch_us(r.event_ts) <= {limit.ToString(CultureInfo.InvariantCulture)} THEN r.value END"
                 : "r.value";
             select.Append(CultureInfo.InvariantCulture, $", any_value({value}) FILTER (WHERE l.k = {kText}) AS {column}");
         }
         var labelTable = ValueSql.Temp(labels);
-        if (branches.Count == 0)
+        if (stored is null)
         {
             // No feature of the group has values yet: every label gets NULLs, without a join.
             var nulls = string.Concat(group.Select(m => $", NULL::{type} AS {ValueSql.Q("v" + m.Index)}"));
@@ -289,7 +270,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
         return ($"""
             CREATE TEMP TABLE {ValueSql.Q(part)} AS
             WITH r AS (
-                SELECT k, entity_id, event_ts, value FROM ({string.Join(" UNION ALL ", branches)})
+                SELECT k, entity_id, event_ts, value FROM ({stored})
                 WHERE entity_id IN (SELECT entity_id FROM {labelTable})
                 QUALIFY row_number() OVER (PARTITION BY k, entity_id, event_ts ORDER BY ingested_at DESC) = 1
             ),
@@ -298,6 +279,29 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             GROUP BY l.row_no
             ORDER BY l.row_no
             """, args);
+    }
+
+    /// <summary>
+    /// The group's stored rows in their contracts (and up to <paramref name="asOf"/>) as one relation (k, entity_id,
+    /// event_ts, value, ingested_at), k the feature's position in the group; null when no member has a table yet. Both
+    /// plans read this; the parameters are BIGINTs, bound by either.
+    /// </summary>
+    private static (string? Sql, List<long> Args) StoredRows(List<(int Index, PinnedFeature Feature)> group, Dictionary<string, long> existing,
+        DateTimeOffset? asOf)
+    {
+        var args = new List<long>();
+        var branches = new List<string>();
+        for (var k = 0; k < group.Count; k++)
+        {
+            var f = group[k].Feature;
+            if (!existing.ContainsKey(f.Table.QualifiedName)) continue;
+            branches.Add($"SELECT {k.ToString(CultureInfo.InvariantCulture)} AS k, entity_id, event_ts, value, ingested_at FROM {ValueSql.Target(f.Table)} " +
+                         $"WHERE contract_major = CAST(? AS INTEGER){(asOf is null ? "" : " AND ingested_at <= make_timestamp(?)")}");
+            args.Add(f.ContractMajor);
+            // The instant as DuckDB.NET binds a DateTimeOffset elsewhere: its UTC time, to the microsecond.
+            if (asOf is { } a) args.Add((a.UtcTicks - DateTime.UnixEpoch.Ticks) / 10);
+        }
+        return (branches.Count == 0 ? null : string.Join(" UNION ALL ", branches), args);
     }
 
     /// <summary>Which value tables exist (a feature without values has none yet), with DuckDB's estimate of their rows.</summary>
