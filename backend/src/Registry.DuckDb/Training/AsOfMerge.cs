@@ -186,44 +186,28 @@ internal sealed class GroupRows
 
 /// <summary>
 /// Appends a group's columns (one data type) to its TEMP table a data chunk at a time through DuckDB's C appender, each
-/// value copied from the matched row. DuckDB refuses a chunk whose types differ from the table's (ADR 0023).
+/// value copied from the matched row.
 /// </summary>
-internal sealed unsafe class GroupColumnsWriter : IDisposable
+internal sealed unsafe class GroupColumnsWriter(DuckDbSession c, string table, DataType type, int columns) : IDisposable
 {
-    public const int Capacity = 2048;
+    public const int Capacity = TempChunkAppender.Capacity;
 
-    private readonly DuckDB.NET.Native.DuckDBAppender _appender;
-    private readonly DuckDBLogicalType _type;
-    private readonly DuckDBDataChunk _chunk;
-    private readonly int _columns;
-    private bool _closed;
-
-    public GroupColumnsWriter(DuckDbSession c, string table, DataType type, int columns)
+    private readonly TempChunkAppender _appender = new(c, table, [.. Enumerable.Repeat(type switch
     {
-        _columns = columns;
-        if (NativeMethods.Appender.DuckDBAppenderCreateExt(c.Connection.NativeConnection, "temp", "main", table, out _appender) != DuckDBState.Success)
-        {
-            _appender.Dispose();
-            throw new InvalidOperationException($"DuckDB could not open an appender on {table}.");
-        }
-        _type = NativeMethods.LogicalType.DuckDBCreateLogicalType(type switch
-        {
-            DataType.Float => DuckDBType.Double,
-            DataType.Integer => DuckDBType.BigInt,
-            DataType.String => DuckDBType.Varchar,
-            DataType.Boolean => DuckDBType.Boolean,
-            DataType.Timestamp => DuckDBType.Timestamp,
-            _ => throw new ArgumentOutOfRangeException(nameof(type)),
-        });
-        _chunk = NativeMethods.DataChunks.DuckDBCreateDataChunk([.. Enumerable.Repeat(_type.DangerousGetHandle(), columns)], (ulong)columns);
-    }
+        DataType.Float => DuckDBType.Double,
+        DataType.Integer => DuckDBType.BigInt,
+        DataType.String => DuckDBType.Varchar,
+        DataType.Boolean => DuckDBType.Boolean,
+        DataType.Timestamp => DuckDBType.Timestamp,
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    }, columns)], "a training set's values");
 
     /// <summary>Label rows [from, from + count) of every column: column k takes <paramref name="rows"/>' row matches[k][i], NULL for -1.</summary>
     public void Append(GroupRows rows, int[][] matches, int from, int count)
     {
-        for (var k = 0; k < _columns; k++)
+        for (var k = 0; k < columns; k++)
         {
-            var vector = NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk, k);
+            var vector = _appender.Vector(k);
             NativeMethods.Vectors.DuckDBVectorEnsureValidityWritable(vector);
             var validity = NativeMethods.Vectors.DuckDBVectorGetValidity(vector);
             var data = NativeMethods.Vectors.DuckDBVectorGetData(vector);
@@ -246,26 +230,11 @@ internal sealed unsafe class GroupColumnsWriter : IDisposable
                 }
             }
         }
-        NativeMethods.DataChunks.DuckDBDataChunkSetSize(_chunk, (ulong)count);
-        if (NativeMethods.Appender.DuckDBAppendDataChunk(_appender, _chunk) != DuckDBState.Success)
-            throw new InvalidOperationException("DuckDB refused a chunk of a training set's values.");
-        NativeMethods.DataChunks.DuckDBDataChunkReset(_chunk);
+        _appender.Append(count);
     }
 
     /// <summary>Flushes and closes: an error here means the rows did not reach the table.</summary>
-    public void Close()
-    {
-        _closed = true;
-        if (NativeMethods.Appender.DuckDBAppenderClose(_appender) != DuckDBState.Success)
-            throw new InvalidOperationException("DuckDB could not close a training set's appender.");
-    }
+    public void Close() => _appender.Close();
 
-    public void Dispose()
-    {
-        if (!_closed) NativeMethods.Appender.DuckDBAppenderClear(_appender);
-        _closed = true;
-        _appender.Dispose();
-        _chunk.Dispose();
-        _type.Dispose();
-    }
+    public void Dispose() => _appender.Dispose();
 }

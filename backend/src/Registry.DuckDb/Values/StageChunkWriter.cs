@@ -11,12 +11,9 @@ namespace Registry.DuckDb.Values;
 /// </summary>
 internal sealed unsafe class StageChunkWriter : IDisposable
 {
-    /// <summary>DuckDB's STANDARD_VECTOR_SIZE: the rows of one data chunk.</summary>
-    private const int Capacity = 2048;
+    private const int Capacity = TempChunkAppender.Capacity;
 
-    private readonly DuckDB.NET.Native.DuckDBAppender _appender;
-    private readonly DuckDBLogicalType[] _types;
-    private readonly DuckDBDataChunk _chunk;
+    private readonly TempChunkAppender _appender;
     private readonly bool _integer;
     private readonly long[] _instants = new long[Capacity];
     private readonly double[] _doubles;
@@ -25,25 +22,14 @@ internal sealed unsafe class StageChunkWriter : IDisposable
     private bool _anyNull;
     private IntPtr _entityVector;
     private int _row;
-    private bool _closed;
 
     public StageChunkWriter(DuckDbSession c, string stage, bool integer)
     {
         _integer = integer;
         _doubles = integer ? [] : new double[Capacity];
         _longs = integer ? new long[Capacity] : [];
-        if (NativeMethods.Appender.DuckDBAppenderCreateExt(c.Connection.NativeConnection, "temp", "main", stage, out _appender) != DuckDBState.Success)
-        {
-            _appender.Dispose();
-            throw new InvalidOperationException($"DuckDB could not open an appender on the stage {stage}.");
-        }
-        _types =
-        [
-            NativeMethods.LogicalType.DuckDBCreateLogicalType(DuckDBType.Varchar),
-            NativeMethods.LogicalType.DuckDBCreateLogicalType(DuckDBType.Timestamp),
-            NativeMethods.LogicalType.DuckDBCreateLogicalType(integer ? DuckDBType.BigInt : DuckDBType.Double),
-        ];
-        _chunk = NativeMethods.DataChunks.DuckDBCreateDataChunk([.. _types.Select(t => t.DangerousGetHandle())], (ulong)_types.Length);
+        _appender = new TempChunkAppender(c, stage, [DuckDBType.Varchar, DuckDBType.Timestamp, integer ? DuckDBType.BigInt : DuckDBType.Double],
+            $"the stage {stage}");
         Begin();
     }
 
@@ -70,9 +56,7 @@ internal sealed unsafe class StageChunkWriter : IDisposable
     public void Close()
     {
         if (_row > 0) Flush();
-        _closed = true;
-        if (NativeMethods.Appender.DuckDBAppenderClose(_appender) != DuckDBState.Success)
-            throw new InvalidOperationException("DuckDB could not close the stage's appender.");
+        _appender.Close();
     }
 
     private void Begin()
@@ -80,14 +64,14 @@ internal sealed unsafe class StageChunkWriter : IDisposable
         _row = 0;
         _anyNull = false;
         Array.Fill(_validity, ulong.MaxValue);
-        _entityVector = NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk, 0);
+        _entityVector = _appender.Vector(0);
     }
 
     private void Flush()
     {
         var n = _row;
-        _instants.AsSpan(0, n).CopyTo(new Span<long>(NativeMethods.Vectors.DuckDBVectorGetData(NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk, 1)), n));
-        var values = NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk, 2);
+        _instants.AsSpan(0, n).CopyTo(new Span<long>(NativeMethods.Vectors.DuckDBVectorGetData(_appender.Vector(1)), n));
+        var values = _appender.Vector(2);
         if (_integer) _longs.AsSpan(0, n).CopyTo(new Span<long>(NativeMethods.Vectors.DuckDBVectorGetData(values), n));
         else _doubles.AsSpan(0, n).CopyTo(new Span<double>(NativeMethods.Vectors.DuckDBVectorGetData(values), n));
         if (_anyNull)
@@ -96,20 +80,10 @@ internal sealed unsafe class StageChunkWriter : IDisposable
             var mask = NativeMethods.Vectors.DuckDBVectorGetValidity(values);
             _validity.AsSpan(0, (n + 63) >> 6).CopyTo(new Span<ulong>(mask, (n + 63) >> 6));
         }
-        NativeMethods.DataChunks.DuckDBDataChunkSetSize(_chunk, (ulong)n);
-        if (NativeMethods.Appender.DuckDBAppendDataChunk(_appender, _chunk) != DuckDBState.Success)
-            throw new InvalidOperationException("DuckDB refused a chunk of staged rows.");
-        NativeMethods.DataChunks.DuckDBDataChunkReset(_chunk);
+        _appender.Append(n);
         Begin();
     }
 
     /// <summary>Releases the appender; without <see cref="Close"/> first, the rows not yet appended are discarded.</summary>
-    public void Dispose()
-    {
-        if (!_closed) NativeMethods.Appender.DuckDBAppenderClear(_appender);
-        _closed = true;
-        _appender.Dispose();
-        _chunk.Dispose();
-        foreach (var t in _types) t.Dispose();
-    }
+    public void Dispose() => _appender.Dispose();
 }
