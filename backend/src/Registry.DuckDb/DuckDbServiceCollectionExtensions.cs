@@ -33,6 +33,7 @@ public static class DuckDbServiceCollectionExtensions
         services.AddSingleton(_ => opening); // a factory registration, so the container disposes it at shutdown
         services.AddSingleton(sp => sp.GetRequiredService<DuckDbOpening>().Database);
         services.AddHostedService<DuckDbOpenWatch>();
+        services.AddSingleton<DuckDbMemoryMetrics>();
         services.AddSingleton(options);
         services.AddSingleton(staging);
         // With the online store on (AddDuckDbOnlineOwner), commits keep its copy of latest values.

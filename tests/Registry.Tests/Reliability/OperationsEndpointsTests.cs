@@ -77,6 +77,29 @@ public sealed class OperationsEndpointsTests(RegistryApiFactory factory) : IClas
         Assert.True(after.GetValueOrDefault("registry_duckdb_statement_duration_seconds_count{statement=\"commit\"}") >= 1);
     }
 
+    [Fact]
+    public async Task Metrics_show_what_DuckDB_and_the_runtime_hold_and_each_collection()
+    {
+        await _client.CreateAsync(FeatureApi.Minimal("metrics_memory"));
+        await _client.IngestAsync("metrics_memory", Row("AAPL", Day(0), 1.5), Row("MSFT", Day(0), 2.5));
+        await (await _client.GetAsync($"{FeatureApi.Url}/metrics_memory/values/latest?entity_id=AAPL")).ExpectAsync(200);
+        var before = Samples(await ScrapeAsync());
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true); // the test server runs in this process
+        var text = await ScrapeAsync();
+        var after = Samples(text);
+
+        // DuckDB's own accounting, by tag: the values file's blocks this API read and wrote are held in its buffer pool.
+        Assert.True(after.GetValueOrDefault("registry_duckdb_memory_usage_bytes{tag=\"BASE_TABLE\"}") > 0, text);
+        Assert.Contains("# TYPE registry_duckdb_memory_usage_bytes gauge", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(after, s => s.Key.StartsWith("registry_duckdb_memory_usage_bytes", StringComparison.Ordinal) && s.Value <= 0);
+        // The runtime's: the process's memory, the heap by generation, and every collection counted.
+        Assert.True(after["dotnet_process_memory_working_set_bytes"] > 0);
+        Assert.True(after["dotnet_gc_last_collection_heap_size_bytes{gc_heap_generation=\"gen2\"}"] > 0);
+        Assert.True(after["dotnet_gc_collections_total{gc_heap_generation=\"gen2\"}"] - before.GetValueOrDefault("dotnet_gc_collections_total{gc_heap_generation=\"gen2\"}") >= 1);
+        Assert.True(after["dotnet_gc_heap_total_allocated_bytes_total"] > 0);
+        Assert.Contains("# TYPE dotnet_gc_pause_time_seconds_total counter", text, StringComparison.Ordinal);
+    }
+
     private async Task<string> ScrapeAsync()
     {
         var response = await _client.GetAsync("/metrics");

@@ -10,8 +10,8 @@ namespace Registry.Api.Operations;
 /// <summary>
 /// Collects the measurements /metrics shows from System.Diagnostics.Metrics: ASP.NET Core's request durations (by
 /// route template, method and status), Npgsql's command and pool instruments, and the registry's own (rows ingested
-/// and rejected, DuckDB statement durations). Counters and histograms accumulate from start-up; observable
-/// instruments are read at each scrape.
+/// and rejected, DuckDB statement durations and memory), and the runtime's memory and collections. Counters and
+/// histograms accumulate from start-up; observable instruments are read at each scrape.
 /// </summary>
 public sealed class MetricsCollector : IDisposable
 {
@@ -23,6 +23,9 @@ public sealed class MetricsCollector : IDisposable
         [RegistryMetrics.MeterName] = null,
         [DuckDbMetrics.MeterName] = null,
         [Registry.Core.Features.FeatureDefinitionCache.MeterName] = null,
+        // The runtime's own meter: how much the process holds and how often the GC stops it (latency tails, memory peaks).
+        ["System.Runtime"] = ["dotnet.process.memory.working_set", "dotnet.gc.last_collection.heap.size", "dotnet.gc.collections",
+            "dotnet.gc.heap.total_allocated", "dotnet.gc.pause.time"],
     };
 
     /// <summary>Tags kept per instrument; the others are dropped so that the number of series stays bounded.</summary>

@@ -28,6 +28,7 @@ public static class OperationsSetup
         app.MapRegistryHealth();
         // Created now, not at the first scrape, so that it sees every request from the first one on.
         var metrics = app.Services.GetRequiredService<MetricsCollector>();
+        app.Services.GetService<Registry.DuckDb.DuckDbMemoryMetrics>(); // its gauges exist once made (the owner of a values file only)
         // Not anonymous: once API keys are required, Prometheus scrapes with a key that has the read scope.
         app.MapGet("/metrics", () => Results.Text(metrics.Render(), PrometheusText.ContentType)).ExcludeFromDescription();
         // A newcomer opening the bare address finds the API's documentation.
