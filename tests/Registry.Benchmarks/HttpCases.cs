@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Registry.Benchmarks;
 
 /// <summary>A case driven by wrk: what it asks, and its results at each concurrency.</summary>
-internal sealed record HttpCase(string Id, string Title, string Request, IReadOnlyList<LoadResult> Results, string? Absent = null)
+internal sealed record HttpCase(string Id, string Title, string Request, IReadOnlyList<LoadResult> Results, string? Absent = null, string? Profile = null)
 {
     public LoadResult? At(int concurrency) => Results.FirstOrDefault(r => r.Concurrency == concurrency);
 
@@ -204,10 +204,15 @@ internal static class HttpCases
         }
         var path = $"/api/v1/feature-sets/{WideSet}/versions/1.0.0{OnlineSuffix}?" + string.Join("&", entities.Select(e => $"entity_id={e}"));
         var checkedValues = CheckWide(await client.GetStringAsync(path.TrimStart('/'), ct), rawPath, members, entities);
-        var r = await SequentialProbe.RunAsync("online_wide", api, [path], options.Http.WarmupSeconds, options.Http.Seconds, ct);
-        Harness.Log(Invariant($"(online_wide) {checkedValues:N0} values checked against DuckDB; sequential: {r.Throughput:N0} req/s, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms, p99.9 {r.P999Ms:F3} ms"));
+        // The API's collections over the measured part: the profile beside the p99 (a collection stops the answer under way).
+        ApiMetrics? before = null;
+        var r = await SequentialProbe.RunAsync("online_wide", api, [path], options.Http.WarmupSeconds, options.Http.Seconds, ct,
+            measuring: async () => before = await ApiMetrics.ReadAsync(client, ct));
+        var collections = (await ApiMetrics.ReadAsync(client, ct)).CollectionsSince(before!, r.Requests);
+        Harness.Log(Invariant($"(online_wide) {checkedValues:N0} values checked against DuckDB; sequential: {r.Throughput:N0} req/s, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms, p99.9 {r.P999Ms:F3} ms; {collections}"));
         return new HttpCase("online_wide", Invariant($"online vector, {entities.Count} entities × {members} features, in process"),
-            Invariant($"`GET /api/v1/feature-sets/{WideSet}/versions/1.0.0{OnlineSuffix}?entity_id=…` ({entities.Count} entity_id parameters), the owner without Redis"), [r]);
+            Invariant($"`GET /api/v1/feature-sets/{WideSet}/versions/1.0.0{OnlineSuffix}?entity_id=…` ({entities.Count} entity_id parameters), the owner without Redis"), [r],
+            Profile: collections);
     }
 
     /// <summary>Every value and event time of the answer against a direct query of the raw file; returns how many values were compared.</summary>

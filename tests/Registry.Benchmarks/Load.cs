@@ -116,9 +116,12 @@ internal static class RawLoad
 /// </summary>
 internal static class SequentialProbe
 {
-    /// <remarks><paramref name="before"/> runs before each request, outside the timed part (the replica's changed case changes the data).</remarks>
+    /// <remarks>
+    /// <paramref name="before"/> runs before each request, outside the timed part (the replica's changed case changes the
+    /// data); <paramref name="measuring"/> once, after the warm-up, as the measured part starts.
+    /// </remarks>
     public static async Task<LoadResult> RunAsync(string caseId, ApiProcess api, IReadOnlyList<string> paths, int warmupSeconds, int seconds,
-        CancellationToken ct, Func<Task>? before = null)
+        CancellationToken ct, Func<Task>? before = null, Func<Task>? measuring = null)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
         using var client = new HttpClient(handler) { BaseAddress = api.BaseAddress };
@@ -147,6 +150,7 @@ internal static class SequentialProbe
         }
 
         if (warmupSeconds > 0) await RunFor(TimeSpan.FromSeconds(warmupSeconds));
+        if (measuring is not null) await measuring();
         GC.Collect();
         var measured = Stopwatch.StartNew();
         var all = (await RunFor(TimeSpan.FromSeconds(seconds))).ToArray();

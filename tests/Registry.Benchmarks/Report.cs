@@ -71,7 +71,7 @@ internal static class Report
                 I($"{list32.Throughput:N0} / {floor32.Throughput:N0} req/s = {list32.Throughput / floor32.Throughput:P0}"), list32.Throughput / floor32.Throughput >= 0.25));
         if (http.SequentialOf("online_wide") is { } wide)
             verdicts.Add(new($"online vector, {http.Sequential.Single(c => c.Id == "online_wide").Title[15..]}: p99 ≤ {WideP99TargetMs:F0} ms (1 connection, sequential client; answer checked against DuckDB)",
-                I($"{wide.P99Ms:F2} ms (p50 {wide.P50Ms:F2} ms)"), wide.P99Ms <= WideP99TargetMs));
+                I($"{wide.P99Ms:F2} ms (p50 {wide.P50Ms:F2} ms); {http.Sequential.Single(c => c.Id == "online_wide").Profile}"), wide.P99Ms <= WideP99TargetMs));
 
         var definition = http.Case("definition").Peak!;
         var defRatio = definition.Throughput / floor.Throughput;
@@ -150,7 +150,7 @@ internal static class Report
         }
         var feast = work.Feast;
         yield return new("issue 21: Feast #3003 shape (Parquet out): < 10 s and API peak < 1.5 GiB",
-            I($"{feast.Median:F1} s, API peak {Gib(feast.PeakBytes!.Value)}"), feast.Median < 10 && feast.PeakBytes < 1536L << 20);
+            I($"{feast.Median:F1} s, API peak {Gib(feast.PeakBytes!.Value)}; {feast.Profile}"), feast.Median < 10 && feast.PeakBytes < 1536L << 20);
     }
 
     private static Verdict LargeLineageVerdict(Dataset data, HttpRun http)

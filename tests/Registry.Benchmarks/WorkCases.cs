@@ -8,7 +8,8 @@ using Registry.DuckDb;
 namespace Registry.Benchmarks;
 
 /// <summary>One large request (or raw operation), timed once per round: seconds per round, and the API's peak memory during it.</summary>
-internal sealed record TimedCase(string Id, string Title, string What, long Rows, IReadOnlyList<double> Seconds, long? PeakBytes = null, string? Body = null)
+internal sealed record TimedCase(string Id, string Title, string What, long Rows, IReadOnlyList<double> Seconds, long? PeakBytes = null, string? Body = null,
+    string? Profile = null)
 {
     public double Median
     {
@@ -142,14 +143,18 @@ internal static class WorkCases
         var feastLabels = Labels(work.FeastLabels, data.Shape.LightEntities, Window(data.Shape), seed: 2);
         var feastBody = TrainingBody(feastFeatures, feastLabels);
         Harness.Log($"Feast #3003 shape: {feastLabels.Count:N0} rows × {feastFeatures.Count:N0} features");
+        // Where the API's memory sits before and after, from its /metrics: what the peak is made of.
+        var before = await ApiMetrics.ReadAsync(client, ct);
         api.ResetPeak();
         var (feastSeconds, feastAnswer) = await PostAsync(client, "api/v1/training-sets?format=parquet", feastBody, "application/json", ct, api);
         var feastPeak = api.PeakBytes;
+        var after = await ApiMetrics.ReadAsync(client, ct);
         CheckParquet(feastAnswer, feastLabels.Count, feastFeatures.Count + 2, folder);
-        Harness.Log(Invariant($"Feast shape, Parquet: {feastSeconds:F1} s, API peak {feastPeak / 1048576.0:N0} MiB"));
+        var profile = Invariant($"before the request, {before.Memory()}; after it, {after.Memory()}");
+        Harness.Log(Invariant($"Feast shape, Parquet: {feastSeconds:F1} s, API peak {feastPeak / 1048576.0:N0} MiB; {profile}"));
         var feast = new TimedCase("feast", "Feast #3003 shape, Parquet out",
             $"`POST /api/v1/training-sets?format=parquet`, {feastLabels.Count:N0} `rows` × {feastFeatures.Count:N0} features; answer {Mib(feastAnswer.LongLength)}",
-            feastLabels.Count, [feastSeconds], feastPeak);
+            feastLabels.Count, [feastSeconds], feastPeak, Profile: profile);
         api.ResetPeak();
         var (jsonSeconds2, jsonAnswer) = await PostAsync(client, "api/v1/training-sets", feastBody, "application/json", ct, api);
         var feastJson = new TimedCase("feast_json", "Feast #3003 shape, JSON out (information)",
