@@ -41,7 +41,8 @@ internal sealed record ApiMetrics(long WorkingSet, long GcHeap, IReadOnlyDiction
     /// <summary>The collections between <paramref name="before"/> and this read, per answer of the window.</summary>
     public string CollectionsSince(ApiMetrics before, long answers) =>
         Invariant($"{Gen0 - before.Gen0} gen0, {Gen1 - before.Gen1} gen1, {Gen2 - before.Gen2} gen2 collections over {answers:N0} answers ") +
-        Invariant($"({(Allocated - before.Allocated) / (double)Math.Max(1, answers) / 1024:N0} KB allocated per answer), {(PauseSeconds - before.PauseSeconds) * 1000:N0} ms paused");
+        Invariant($"({(Allocated - before.Allocated) / 1048576.0:N0} MiB allocated, {(Allocated - before.Allocated) / (double)Math.Max(1, answers) / 1024:N0} KB per answer), ") +
+        Invariant($"{(PauseSeconds - before.PauseSeconds) * 1000:N0} ms paused");
 
     private static string Mib(long bytes) => Invariant($"{bytes / 1048576.0:N0} MiB");
 }
