@@ -146,11 +146,13 @@ internal static class WorkCases
         // Where the API's memory sits before and after, from its /metrics: what the peak is made of.
         var before = await ApiMetrics.ReadAsync(client, ct);
         api.ResetPeak();
-        var (feastSeconds, feastAnswer) = await PostAsync(client, "api/v1/training-sets?format=parquet", feastBody, "application/json", ct, api);
+        var post = PostAsync(client, "api/v1/training-sets?format=parquet", feastBody, "application/json", ct, api);
+        var nearest = await ApiMetrics.LargestWhileAsync(client, post, TimeSpan.FromMilliseconds(250), ct);
+        var (feastSeconds, feastAnswer) = await post;
         var feastPeak = api.PeakBytes;
         var after = await ApiMetrics.ReadAsync(client, ct);
         CheckParquet(feastAnswer, feastLabels.Count, feastFeatures.Count + 2, folder);
-        var profile = Invariant($"before the request, {before.Memory()}; after it, {after.Memory()}");
+        var profile = Invariant($"before the request, {before.Memory()}; nearest the peak (read every 250 ms), {nearest?.Memory()}; after it, {after.Memory()}");
         Harness.Log(Invariant($"Feast shape, Parquet: {feastSeconds:F1} s, API peak {feastPeak / 1048576.0:N0} MiB; {profile}"));
         var feast = new TimedCase("feast", "Feast #3003 shape, Parquet out",
             $"`POST /api/v1/training-sets?format=parquet`, {feastLabels.Count:N0} `rows` × {feastFeatures.Count:N0} features; answer {Mib(feastAnswer.LongLength)}",

@@ -97,6 +97,7 @@ public sealed class OperationsEndpointsTests(RegistryApiFactory factory) : IClas
         Assert.True(after["dotnet_gc_last_collection_heap_size_bytes{gc_heap_generation=\"gen2\"}"] > 0);
         Assert.True(after["dotnet_gc_collections_total{gc_heap_generation=\"gen2\"}"] - before.GetValueOrDefault("dotnet_gc_collections_total{gc_heap_generation=\"gen2\"}") >= 1);
         Assert.True(after["dotnet_gc_heap_total_allocated_bytes_total"] > 0);
+        Assert.True(after["dotnet_gc_last_collection_memory_committed_size_bytes"] >= after["dotnet_gc_last_collection_heap_size_bytes{gc_heap_generation=\"gen2\"}"]);
         Assert.Contains("# TYPE dotnet_gc_pause_time_seconds_total counter", text, StringComparison.Ordinal);
     }
 

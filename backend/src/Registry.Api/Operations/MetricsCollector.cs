@@ -24,8 +24,8 @@ public sealed class MetricsCollector : IDisposable
         [DuckDbMetrics.MeterName] = null,
         [Registry.Core.Features.FeatureDefinitionCache.MeterName] = null,
         // The runtime's own meter: how much the process holds and how often the GC stops it (latency tails, memory peaks).
-        ["System.Runtime"] = ["dotnet.process.memory.working_set", "dotnet.gc.last_collection.heap.size", "dotnet.gc.collections",
-            "dotnet.gc.heap.total_allocated", "dotnet.gc.pause.time"],
+        ["System.Runtime"] = ["dotnet.process.memory.working_set", "dotnet.gc.last_collection.heap.size", "dotnet.gc.last_collection.memory.committed_size",
+            "dotnet.gc.collections", "dotnet.gc.heap.total_allocated", "dotnet.gc.pause.time"],
     };
 
     /// <summary>Tags kept per instrument; the others are dropped so that the number of series stays bounded.</summary>
