@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DuckDB.NET.Native;
 
 namespace Registry.DuckDb;
@@ -7,19 +8,23 @@ namespace Registry.DuckDb;
 /// <see cref="Capacity"/> rows, then <see cref="Append"/>. DuckDB refuses a chunk whose column types differ from the
 /// table's, so a wrong type is an error, never a silently wrong row (ADR 0023).
 /// </summary>
-internal sealed class TempChunkAppender : IDisposable
+internal sealed partial class TempChunkAppender : IDisposable
 {
     /// <summary>DuckDB's STANDARD_VECTOR_SIZE: the rows of one data chunk.</summary>
     public const int Capacity = 2048;
 
     private readonly DuckDB.NET.Native.DuckDBAppender _appender;
     private readonly DuckDBLogicalType[] _types;
+    private readonly IntPtr[] _arrays;
     private readonly DuckDBDataChunk _chunk;
     private readonly string _what;
     private bool _closed;
 
-    /// <summary>Opens the appender on temp.main.<paramref name="table"/>; <paramref name="what"/> names the rows in errors.</summary>
-    public TempChunkAppender(DuckDbSession c, string table, IReadOnlyList<DuckDBType> columns, string what)
+    /// <summary>
+    /// Opens the appender on temp.main.<paramref name="table"/>; <paramref name="what"/> names the rows in errors. With
+    /// <paramref name="arraySize"/> &gt; 0 each column is an ARRAY of that many values of its type.
+    /// </summary>
+    public TempChunkAppender(DuckDbSession c, string table, IReadOnlyList<DuckDBType> columns, string what, int arraySize = 0)
     {
         _what = what;
         if (NativeMethods.Appender.DuckDBAppenderCreateExt(c.Connection.NativeConnection, "temp", "main", table, out _appender) != DuckDBState.Success)
@@ -28,8 +33,16 @@ internal sealed class TempChunkAppender : IDisposable
             throw new InvalidOperationException($"DuckDB could not open an appender for {what}.");
         }
         _types = [.. columns.Select(NativeMethods.LogicalType.DuckDBCreateLogicalType)];
-        _chunk = NativeMethods.DataChunks.DuckDBCreateDataChunk([.. _types.Select(t => t.DangerousGetHandle())], (ulong)_types.Length);
+        // DuckDB.NET binds no constructor of ARRAY types; the C API's own is declared below.
+        _arrays = arraySize > 0 ? [.. _types.Select(t => CreateArrayType(t.DangerousGetHandle(), (ulong)arraySize))] : [];
+        _chunk = NativeMethods.DataChunks.DuckDBCreateDataChunk(arraySize > 0 ? _arrays : [.. _types.Select(t => t.DangerousGetHandle())], (ulong)_types.Length);
     }
+
+    [LibraryImport("duckdb", EntryPoint = "duckdb_create_array_type")]
+    private static partial IntPtr CreateArrayType(IntPtr child, ulong size);
+
+    [LibraryImport("duckdb", EntryPoint = "duckdb_destroy_logical_type")]
+    private static partial void DestroyLogicalType(ref IntPtr type);
 
     /// <summary>The current chunk's vector of a column.</summary>
     public IntPtr Vector(int column) => NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk, column);
@@ -58,6 +71,7 @@ internal sealed class TempChunkAppender : IDisposable
         _closed = true;
         _appender.Dispose();
         _chunk.Dispose();
+        for (var i = 0; i < _arrays.Length; i++) DestroyLogicalType(ref _arrays[i]);
         foreach (var t in _types) t.Dispose();
     }
 }

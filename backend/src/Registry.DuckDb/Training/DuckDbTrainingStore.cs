@@ -110,13 +110,12 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
             var sizes = TableSizes(c);
             var labelCount = c.Scalar<long>($"SELECT count(*) FROM {ValueSql.Temp(session.Labels)}");
             var groups = Groups(features, sizes, labelCount <= MaxMergeLabels ? labelCount : -1, mergeRowBudget);
-            var groupOf = new int[features.Count];
+            var columnOf = new string[features.Count];
             Merge? merge = null;
             for (var g = 0; g < groups.Count; g++)
             {
                 ct.ThrowIfCancellationRequested();
                 var (members, merged) = groups[g];
-                foreach (var i in members) groupOf[i] = g;
                 var part = $"{session.Labels}_p{g}";
                 session.Temp.Add(part);
                 var group = members.Select(i => (i, features[i])).ToList();
@@ -124,14 +123,17 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
                 {
                     merge ??= Merge.Start(session, (int)labelCount, ct);
                     merge.Join(part, group, sizes, asOf);
+                    // One ARRAY column per merged group (GroupColumnsWriter), 1-based.
+                    for (var k = 0; k < members.Count; k++) columnOf[members[k]] = $"p{g}.a[{(k + 1).ToString(CultureInfo.InvariantCulture)}]";
                 }
                 else
                 {
                     var (sql, args) = GroupSql(session.Labels, part, group, sizes, asOf);
                     c.Execute(sql, [.. args.Cast<object?>()]);
+                    foreach (var i in members) columnOf[i] = $"p{g}.{ValueSql.Q("v" + i)}";
                 }
             }
-            var columns = string.Join(", ", features.Select((f, i) => $"p{groupOf[i]}.{ValueSql.Q("v" + i)} AS {ValueSql.Q(f.FeatureName)}"));
+            var columns = string.Join(", ", features.Select((f, i) => $"{columnOf[i]} AS {ValueSql.Q(f.FeatureName)}"));
             // The labels and every group's table hold one row per label in row_no order, so the i-th rows belong together:
             // a positional join needs no hash table per group and no sort of the wide result, which a join on row_no with
             // ORDER BY did (ADR 0049).
@@ -227,8 +229,7 @@ public sealed class DuckDbTrainingStore(DuckDbDatabase db, StagingArea staging) 
                 var match = _matches[k] ??= new int[labels.Count];
                 _rows.Match(labels, k, group[k].Feature.MaxStalenessMicros, match);
             }
-            var columns = string.Join(", ", group.Select(m => $"{ValueSql.Q("v" + m.Index)} {ValueSql.ColumnType(type)}"));
-            c.Execute($"CREATE TEMP TABLE {ValueSql.Q(part)} ({columns})");
+            c.Execute($"CREATE TEMP TABLE {ValueSql.Q(part)} ({GroupColumnsWriter.Definition(type, group.Count)})");
             using var writer = new GroupColumnsWriter(c, part, type, group.Count);
             for (var from = 0; from < labels.Count; from += GroupColumnsWriter.Capacity)
                 writer.Append(_rows, _matches, from, Math.Min(GroupColumnsWriter.Capacity, labels.Count - from));
