@@ -93,6 +93,9 @@ public sealed class GroupedAsofTests : IDisposable
                     if (random.Next(5) == 0) Append(entity, eventTs, Value(type, random), 2, ingestTwo);
                 }
                 appender.Close();
+                // A stored string may hold a NUL (CSV and Parquet ingests keep it); DuckDB.NET's appender cannot write one.
+                if (type == DataType.String)
+                    c.Execute($"UPDATE {ValueSql.Target(table)} SET value = value || chr(0) || 'z' WHERE value LIKE '%5'");
             }
         }
         var labels = Enumerable.Range(0, 500)

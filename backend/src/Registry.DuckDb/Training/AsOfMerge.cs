@@ -232,12 +232,33 @@ internal sealed unsafe class GroupColumnsWriter(DuckDbSession c, string table, D
                 switch (rows.Type)
                 {
                     case DataType.Boolean: ((byte*)data)[at] = (byte)rows.Fixed(row); break;
-                    case DataType.String: NativeMethods.Vectors.DuckDBVectorAssignStringElement(child, (ulong)at, rows.Text(row)!); break;
+                    case DataType.String: AssignString(child, at, rows.Text(row)!); break;
                     default: ((long*)data)[at] = rows.Fixed(row); break;
                 }
             }
         }
         _appender.Append(count);
+    }
+
+    /// <summary>
+    /// By its UTF-8 length: the C string form stops at the first NUL, and a stored value may hold one (CSV and Parquet
+    /// ingests keep it), which the training set then returned cut short.
+    /// </summary>
+    private static void AssignString(IntPtr vector, int at, string text)
+    {
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
+        var rented = max > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(max) : null;
+        try
+        {
+            Span<byte> utf8 = rented is null ? stackalloc byte[1024] : rented;
+            var length = System.Text.Encoding.UTF8.GetBytes(text, utf8);
+            fixed (byte* p = utf8)
+                NativeMethods.Vectors.DuckDBVectorAssignStringElementLength(vector, (ulong)at, p, length);
+        }
+        finally
+        {
+            if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Flushes and closes: an error here means the rows did not reach the table.</summary>
