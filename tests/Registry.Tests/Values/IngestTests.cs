@@ -262,6 +262,19 @@ public sealed class IngestTests(SharedApi api) : IClassFixture<SharedApi>
     }
 
     [Fact]
+    public async Task A_NUL_in_a_string_value_is_refused_in_JSON_and_kept_whole_in_CSV()
+    {
+        var f = await FeatureAsync("ingest_nul", "string");
+        // The JSON path writes through DuckDB.NET's appender, which cut the value at the NUL and reported success.
+        var problem = await (await _client.PostRowsAsync(f, [Row("A", Day(1), "x\0y'); DROP TABLE t; --")])).ExpectProblemAsync(400);
+        Assert.Contains("NUL", problem.ToJsonString(), StringComparison.Ordinal);
+        Assert.Empty(await _client.ReadValuesAsync(f));
+
+        await (await _client.PostCsvAsync(f, "entity_id,event_ts,value\nA,2024-01-02T00:00:00Z,\"x\0y\"\n")).ExpectAsync(200);
+        Assert.Equal("x\0y", (string)(await _client.ReadValuesAsync(f))[0]!["value"]!);
+    }
+
+    [Fact]
     public async Task Two_rows_for_one_entity_and_instant_are_a_400_and_nothing_is_written()
     {
         var f = await FeatureAsync("ingest_duplicates");

@@ -265,6 +265,9 @@ internal sealed class JsonBatchReader(CheckedAppender appender, DataType dataTyp
             else if (_entity.Length > 256 || _entity.Contains('\0', StringComparison.Ordinal)) Fail(Rows, "entity_id", "entity_id is at most 256 characters, without NUL.");
             else if (_ts is null) Fail(Rows, "event_ts", "event_ts is required.");
             else if (!_hasValue) Fail(Rows, "value", "value is required (null is allowed).");
+            // DuckDB.NET's appender stops a string at its first NUL: the value would be stored cut short, silently.
+            else if (_string?.Contains('\0', StringComparison.Ordinal) == true)
+                Fail(Rows, "value", "A string value cannot contain NUL (\\u0000) in a JSON body; send it as CSV or Parquet, which keep it.");
         }
         if (_rowError is null && ErrorCount == 0) Append();
         Rows++;
