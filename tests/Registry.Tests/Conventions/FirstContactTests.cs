@@ -12,6 +12,7 @@ public sealed class FirstContactTests(RegistryApiFactory factory) : IClassFixtur
         using var anonymous = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         anonymous.DefaultRequestHeaders.Remove(RegistryApiFactory.ApiKeyHeader);
 
+        await factory.ValuesOpenAsync();
         var health = (await (await anonymous.GetAsync("/health")).ExpectAsync(200))!;
         Assert.Equal("healthy", (string)health["status"]!);
         Assert.Equal("healthy", (string)health["checks"]!["duckdb"]!["status"]!);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Registry.Tests.Infrastructure;
 
@@ -51,6 +52,12 @@ public sealed class RegistryApiFactory : WebApplicationFactory<Program>, IRegist
         base.ConfigureClient(client);
         client.DefaultRequestHeaders.Add(ApiKeyHeader, AdminKey);
     }
+
+    /// <summary>
+    /// Completes once the values file is open. It opens beside the start (ADR 0050) and readiness answers 503 until then,
+    /// as it should; a test about a started API's health waits for the open instead of racing it (a loaded machine lost).
+    /// </summary>
+    public Task ValuesOpenAsync() => Services.GetRequiredService<Registry.DuckDb.DuckDbOpening>().Completion;
 
     /// <summary>A client that sends no API key.</summary>
     public HttpClient CreateAnonymousClient()

@@ -12,6 +12,7 @@ public sealed class OperationsEndpointsTests(RegistryApiFactory factory) : IClas
     [Fact]
     public async Task Readiness_reports_each_database_and_liveness_touches_none()
     {
+        await factory.ValuesOpenAsync();
         var response = await _client.GetAsync("/health/ready");
         var ready = (await response.ExpectAsync(200))!;
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -29,6 +30,7 @@ public sealed class OperationsEndpointsTests(RegistryApiFactory factory) : IClas
     public async Task Health_probes_are_anonymous_and_metrics_need_a_read_key()
     {
         using var anonymous = factory.CreateAnonymousClient();
+        await factory.ValuesOpenAsync();
         await (await anonymous.GetAsync("/health/live")).ExpectAsync(200);
         await (await anonymous.GetAsync("/health/ready")).ExpectAsync(200);
         await (await anonymous.GetAsync("/metrics")).ExpectProblemAsync(401);
